@@ -1,0 +1,247 @@
+"""The Detector: built once from a library, it answers ``check`` / ``check_many`` / ``check_search``.
+
+Hot path: the batch is normalised into one UTF-8 buffer and scanned once with the *subject* automaton (names,
+products, cover terms, emoji). Only listings with a subject hit go through the slow path: normalisation with an
+offset map, a scan with both automata (subjects and context: parts, sale intent, benign context), overlap
+resolution (the longest hit wins: "mammoth ivory" hides "ivory", "tiger balm" hides "tiger") and the policy.
+Context terms are reported only beside a wildlife hit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .categories import Verdict
+from .library import Library, Term, load_starter
+from .matcher import Match, Matcher
+from .normalize import Normalized, normalize, normalize_batch_bytes
+from .policy import SUBJECT_KINDS, PlacedHit, Policy, Profile
+
+DEFAULT_MAX_TEXT_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    term: str
+    lang: str
+    kind: str
+    taxon: str | None
+    product: str | None
+    start: int
+    end: int
+    normalized: str
+    category: str | None = None
+    context: str | None = None
+    term_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "term": self.term, "lang": self.lang, "kind": self.kind, "taxon": self.taxon, "product": self.product,
+            "start": self.start, "end": self.end, "normalized": self.normalized, "category": self.category,
+            "context": self.context, "term_id": self.term_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    verdict: Verdict
+    score: float
+    hits: tuple[Hit, ...]
+    reasons: tuple[str, ...]
+    library_version: str
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "verdict": self.verdict, "score": self.score, "hits": [h.to_dict() for h in self.hits],
+            "reasons": list(self.reasons), "library_version": self.library_version,
+        }
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class SearchDecision:
+    intercept: bool
+    lang: str
+    title: str | None
+    message: str | None
+    learn_more_url: str | None
+    hits: tuple[Hit, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "intercept": self.intercept, "lang": self.lang, "title": self.title, "message": self.message,
+            "learn_more_url": self.learn_more_url, "hits": [h.to_dict() for h in self.hits],
+        }
+
+
+Listing = str | Mapping[str, Any]
+
+
+def listing_text(listing: Listing) -> str:
+    """The text of a listing: a string, or a mapping with ``text`` or ``title`` + ``description``."""
+    if isinstance(listing, str):
+        return listing
+    text = listing.get("text")
+    if text:
+        return str(text)
+    parts = [str(listing.get(k) or "") for k in ("title", "description")]
+    return "\n".join(p for p in parts if p)
+
+
+def truncate_utf8(text: str, max_bytes: int) -> tuple[str, str | None]:
+    """Cut a text to its first ``max_bytes`` UTF-8 bytes (at a character boundary), with a warning."""
+    if len(text) * 4 <= max_bytes:
+        return text, None
+    data = text.encode("utf-8", errors="surrogatepass")
+    if len(data) <= max_bytes:
+        return text, None
+    cut = data[:max_bytes].decode("utf-8", errors="ignore")
+    return cut, f"text truncated to its first {max_bytes} bytes (was {len(data)})"
+
+
+class Detector:
+    """Built once from a library (compiling its automata), then reused for every listing."""
+
+    def __init__(self, library: Library | None = None, profile: Profile | str | None = None,
+                 max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES) -> None:
+        t0 = time.perf_counter()
+        self.library = library if library is not None else load_starter()
+        self.policy = Policy(self.library, profile)
+        self.max_text_bytes = max_text_bytes
+        terms = self.library.terms
+        self._subject_terms: list[Term] = [t for t in terms if t.kind in SUBJECT_KINDS]
+        self._context_terms: list[Term] = [t for t in terms if t.kind not in SUBJECT_KINDS]
+        self._subjects = Matcher([(t.term, t.lang) for t in self._subject_terms])
+        self._context = Matcher([(t.term, t.lang) for t in self._context_terms])
+        self.build_seconds = time.perf_counter() - t0
+
+    @property
+    def library_version(self) -> str:
+        return self.library.version
+
+    @property
+    def pattern_count(self) -> int:
+        return len(self._subjects) + len(self._context)
+
+    # --- listings ---------------------------------------------------------------------------------------------
+
+    def check(self, listing: Listing) -> Decision:
+        return self.check_many([listing])[0]
+
+    def check_many(self, listings: Iterable[Listing]) -> list[Decision]:
+        texts: list[str] = []
+        warnings: list[str | None] = []
+        for listing in listings:
+            text, warning = truncate_utf8(listing_text(listing), self.max_text_bytes)
+            texts.append(text)
+            warnings.append(warning)
+        if not texts:
+            return []
+        batch = normalize_batch_bytes(texts)
+        order = sorted(range(len(texts)), key=batch.starts.__getitem__)
+        sorted_starts = [batch.starts[i] for i in order]
+        candidates = {order[k] for k in self._subjects.listings_hit(batch.data, sorted_starts)}
+        empty = Decision("allow", 0.0, (), (), self.library.version)
+        out: list[Decision] = []
+        for i, text in enumerate(texts):
+            decision = self._decide(text) if i in candidates else empty
+            if warnings[i]:
+                decision = Decision(decision.verdict, decision.score, decision.hits, decision.reasons,
+                                    decision.library_version, (*decision.warnings, warnings[i] or ""))
+            out.append(decision)
+        return out
+
+    def hits(self, text: str) -> tuple[Normalized, list[PlacedHit]]:
+        """All hits in one text, overlaps resolved, at normalised character offsets."""
+        norm = normalize(text)
+        data = norm.text.encode("utf-8")
+        char_at = _byte_to_char(norm.text, data)
+        placed: list[PlacedHit] = []
+        for matcher, terms in ((self._subjects, self._subject_terms), (self._context, self._context_terms)):
+            for m in matcher.scan(data):
+                for owner in matcher.owners[m.pattern]:
+                    placed.append(_place(terms[owner], m, char_at, norm.text))
+        return norm, _resolve_overlaps(placed)
+
+    def _decide(self, text: str) -> Decision:
+        norm, placed = self.hits(text)
+        assessment = self.policy.assess(placed)
+        if not assessment.subjects:
+            return Decision("allow", 0.0, (), (), self.library.version)
+        categories = {id(s.hit): s.category for s in assessment.subjects}
+        products = {id(s.hit): s.product for s in assessment.subjects}
+        hits = tuple(self._hit(p, norm, categories.get(id(p)), products.get(id(p))) for p in placed)
+        return Decision(assessment.verdict, assessment.score, hits, assessment.reasons, self.library.version)
+
+    def _hit(self, p: PlacedHit, norm: Normalized, category: str | None, product: str | None) -> Hit:
+        start, end = norm.span(p.start, p.end)
+        t = p.term
+        return Hit(t.term, t.lang, t.kind, t.taxon, product or t.product, start, end,
+                   norm.text[p.start:p.end].strip(" "), category, t.context, t.id)
+
+    # --- searches -----------------------------------------------------------------------------------------------
+
+    def check_search(self, query: str, lang: str | None = None) -> SearchDecision:
+        """Should a marketplace search show the educational pop-up, and with which message?"""
+        query, _ = truncate_utf8(query, 4096)
+        norm, placed = self.hits(query)
+        assessment = self.policy.assess(placed)
+        lang_code = self._message_lang(lang)
+        intercept = any(
+            s.category in ("prohibited", "restricted", "cover")
+            and s.score >= self.policy.thresholds["review"] - 0.15
+            for s in assessment.subjects
+        )
+        hits = tuple(self._hit(p, norm, None, None) for p in placed) if intercept else ()
+        if not intercept:
+            return SearchDecision(False, lang_code, None, None, None, ())
+        msg = self.library.messages.get(lang_code) or self.library.messages.get("en") or {}
+        return SearchDecision(True, lang_code, msg.get("title"), msg.get("body"), msg.get("learn_more_url"), hits)
+
+    def _message_lang(self, lang: str | None) -> str:
+        if lang:
+            code = lang.replace("_", "-").lower()
+            for candidate in (code, code.split("-")[0]):
+                if candidate in self.library.messages:
+                    return candidate
+        return "en"
+
+
+def _byte_to_char(text: str, data: bytes) -> Sequence[int] | None:
+    if len(data) == len(text):
+        return None
+    out = [0] * (len(data) + 1)
+    pos = 0
+    for ci, ch in enumerate(text):
+        n = len(ch.encode("utf-8"))
+        for k in range(n):
+            out[pos + k] = ci
+        pos += n
+    out[pos] = len(text)
+    return out
+
+
+def _place(term: Term, m: Match, char_at: Sequence[int] | None, text: str) -> PlacedHit:
+    if char_at is None:
+        return PlacedHit(term, m.start, m.end)
+    return PlacedHit(term, char_at[m.start], char_at[m.end])
+
+
+def _resolve_overlaps(hits: list[PlacedHit]) -> list[PlacedHit]:
+    """Drop every hit whose span lies strictly inside a longer hit's span (the longest match wins)."""
+    spans = sorted({(h.start, h.end) for h in hits}, key=lambda s: (s[0], -s[1]))
+    inside: set[tuple[int, int]] = set()
+    max_end = -1
+    for start, end in spans:
+        if max_end >= end:
+            inside.add((start, end))
+        max_end = max(max_end, end)
+    keep = [h for h in hits if (h.start, h.end) not in inside]
+    keep.sort(key=lambda h: (h.start, h.end))
+    return keep

@@ -1,0 +1,77 @@
+"""The compiled multi-pattern automaton over normalised text (Hyperscan, literal mode).
+
+Every term is normalised exactly as listings are (``normalize.term_variants``), padded with spaces when its
+script is written with spaces (whole-word match), and compiled once. Patterns that several terms share are
+compiled once and map back to all of them.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import hyperscan
+
+from .normalize import term_variants
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A pattern occurrence: byte offsets into the scanned UTF-8 buffer."""
+
+    pattern: int
+    start: int
+    end: int
+
+
+class Matcher:
+    """A set of terms compiled into one Hyperscan database. Build once, scan many times."""
+
+    def __init__(self, terms: Sequence[tuple[str, str]]) -> None:
+        """``terms``: (text, lang) pairs; pattern ids map back to indices into this sequence."""
+        index: dict[bytes, list[int]] = {}
+        for i, (text, lang) in enumerate(terms):
+            for variant in term_variants(text, lang):
+                index.setdefault(variant.encode("utf-8"), []).append(i)
+        self.patterns: list[bytes] = list(index)
+        self.owners: list[tuple[int, ...]] = [tuple(dict.fromkeys(index[p])) for p in self.patterns]
+        self._lengths = [len(p) for p in self.patterns]
+        self._db: hyperscan.Database | None = None
+        if self.patterns:
+            self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            self._db.compile(
+                expressions=self.patterns,
+                ids=list(range(len(self.patterns))),
+                elements=len(self.patterns),
+                flags=0,
+                literal=True,
+            )
+
+    def __len__(self) -> int:
+        return len(self.patterns)
+
+    def scan(self, data: bytes) -> list[Match]:
+        """All occurrences, overlapping ones included."""
+        if self._db is None or not data:
+            return []
+        out: list[Match] = []
+        lengths = self._lengths
+
+        def on_match(pid: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
+            out.append(Match(pid, to - lengths[pid], to))
+
+        self._db.scan(data, match_event_handler=on_match)
+        return out
+
+    def listings_hit(self, data: bytes, starts: Sequence[int]) -> set[int]:
+        """Indices of the listings (starting at byte offsets ``starts``, sorted) that hold any pattern."""
+        if self._db is None or not data:
+            return set()
+        hit: set[int] = set()
+
+        def on_match(_pid: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
+            hit.add(bisect.bisect_right(starts, to - 1) - 1)
+
+        self._db.scan(data, match_event_handler=on_match)
+        return hit
