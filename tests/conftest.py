@@ -18,3 +18,10 @@ def shared() -> Path:
     if not path.is_dir():
         pytest.fail(f"the shared folder is missing at {path}: set WILDWATCH_SHARED or link ../shared (see TESTING.md)")
     return path
+
+
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

@@ -93,7 +93,8 @@ class Library:
     def content(self) -> dict[str, Any]:
         """The JSON documents of the bundle, by bundle path."""
         names = [
-            {"taxon": t.taxon, "lang": t.lang, "name": t.term, "ambiguous": t.ambiguous, "source": t.source}
+            {"id": t.id, "taxon": t.taxon, "lang": t.lang, "name": t.term, "ambiguous": t.ambiguous,
+             "source": t.source}
             for t in self.terms
             if t.kind == "name"
         ]

@@ -57,15 +57,18 @@ NO_SPACE_CLASS = (
 )
 _NO_SPACE_RUN = re.compile(f"[{NO_SPACE_CLASS}]+")
 _NO_SPACE_CHAR = re.compile(f"[{NO_SPACE_CLASS}]")
-_CYR_GREEK = re.compile("[a-zA-Z][\u0370-\u03ff\u0400-\u052f]|[\u0370-\u03ff\u0400-\u052f][a-zA-Z]")
+_ZW = "[\u00ad\u034f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufe00-\ufe0f\ufeff]*"
+_CYR_GREEK = re.compile(
+    f"[a-zA-Z0-9@$]{_ZW}[\u0370-\u03ff\u0400-\u052f]|[\u0370-\u03ff\u0400-\u052f]{_ZW}[a-zA-Z0-9@$]"
+)
 _MIXED_TOKEN = re.compile("[^ \n]*[\u0370-\u03ff\u0400-\u052f][^ \n]*")
 _LATIN = re.compile("[a-z]")
 _VIETNAMESE = re.compile("[ăđơưĂĐƠƯ\u1ea0-\u1ef9]")
 _LEET_TOKEN = re.compile(r"(?<![^ \n])[a-z0-9@$]*(?:[a-z][013457@$]|[013457@$][a-z])[a-z0-9@$]*(?![^ \n])")
 _QUANTITY = re.compile(r"\d+[a-z]+|[a-z]+\d+|@[a-z0-9]+")
-_LEADING_LEET = re.compile(r"[013457@$][a-z]{3,}")
-_SINGLES_RUN = re.compile(r"(?<= )(?:[a-z] ){2,}[a-z](?= )")
-_SINGLES_RUN_B = re.compile(rb"(?<= )(?:[a-z] ){2,}[a-z](?= )")
+_LEADING_LEET = re.compile(r"[013457@$][a-z]{3,}|[a-z]{3,}[013457$]")
+_SINGLES_RUN = re.compile(r"(?<= )(?:[a-z013457@$] ){2,}[a-z013457@$](?= )")
+_SINGLES_RUN_B = re.compile(rb"(?<= )(?:[a-z013457@$] ){2,}[a-z013457@$](?= )")
 _LEET_TOKEN_B = re.compile(rb"[a-z0-9@$]+")
 
 LEET = {"1": "i", "0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
@@ -156,7 +159,10 @@ def _homoglyph_token(token: str) -> str:
 
 
 def _join_singles(run: str) -> str:
-    return _collapse_str(run.replace(" ", ""))
+    joined = run.replace(" ", "")
+    if sum(1 for c in joined if "a" <= c <= "z") < 2:
+        return run
+    return _deleet_token(_collapse_str(joined))
 
 
 def _pad_run(run: str) -> str:
@@ -203,8 +209,9 @@ def _token_fixes(data: bytes, codes: np.ndarray) -> bytes:
     leet = _IS_LEET[codes]
     leet_pos = np.flatnonzero((letter[:-1] & leet[1:]) | (leet[:-1] & letter[1:]))
     space = codes == 32
+    single = letter | leet
     singles = np.flatnonzero(
-        space[:-6] & letter[1:-5] & space[2:-4] & letter[3:-3] & space[4:-2] & letter[5:-1] & space[6:]
+        space[:-6] & single[1:-5] & space[2:-4] & single[3:-3] & space[4:-2] & single[5:-1] & space[6:]
     ) if len(codes) >= 7 else leet_pos[:0]
     if not len(leet_pos) and not len(singles):
         return data
@@ -221,7 +228,9 @@ def _token_fixes(data: bytes, codes: np.ndarray) -> bytes:
     for p in singles.tolist():
         m = _SINGLES_RUN_B.match(data, p + 1)
         if m and m.start() not in edits:
-            edits[m.start()] = (m.end(), _join_singles(m.group().decode("ascii")).encode("ascii"))
+            new = _join_singles(m.group().decode("ascii")).encode("ascii")
+            if new != m.group():
+                edits[m.start()] = (m.end(), new)
     if not edits:
         return data
     out: list[bytes] = []
