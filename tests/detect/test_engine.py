@@ -65,7 +65,8 @@ def test_search_interception(tiny_detector: Detector) -> None:
     assert not tiny_detector.check_search("tiger balm").intercept
     assert not tiny_detector.check_search("ivory dress").intercept
     assert not tiny_detector.check_search("tiger").intercept  # ambiguous alone
-    assert tiny_detector.check_search("buy tiger", "en").intercept is False or True  # documented below
+    assert tiny_detector.check_search("tiger for sale", "en").intercept  # a species with a buying word
+    assert not tiny_detector.check_search("African elephant").intercept  # a species alone
     assert tiny_detector.check_search("象牙", "zh").intercept
 
 

@@ -193,9 +193,11 @@ class Detector:
         norm, placed = self.hits(query)
         assessment = self.policy.assess(placed)
         lang_code = self._message_lang(lang)
+        offered = any(p.term.kind == "intent" for p in placed)
         intercept = any(
             s.category in ("prohibited", "restricted", "cover")
             and s.score >= self.policy.thresholds["review"] - 0.15
+            and (s.hit.term.kind in ("product", "cover") or s.product is not None or offered)
             for s in assessment.subjects
         )
         hits = tuple(self._hit(p, norm, None, None) for p in placed) if intercept else ()

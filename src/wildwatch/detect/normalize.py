@@ -56,6 +56,8 @@ NO_SPACE_CLASS = (
     "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"  # Hangul
 )
 _NO_SPACE_RUN = re.compile(f"[{NO_SPACE_CLASS}]+")
+_NO_SPACE_SPLIT = re.compile(f"([{NO_SPACE_CLASS}]+)")
+_CYR_GREEK_CHAR = re.compile("[\u0370-\u03ff\u0400-\u052f]")
 _NO_SPACE_CHAR = re.compile(f"[{NO_SPACE_CLASS}]")
 _ZW = "[\u00ad\u034f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufe00-\ufe0f\ufeff]*"
 _CYR_GREEK = re.compile(
@@ -256,7 +258,7 @@ def _normalize_group(texts: Sequence[str], table: list[str] | dict[int, str], fl
     s = f" {SEPARATOR} ".join(texts)
     s = f" {s} ".casefold().translate(table)
     if flags & _F_NOSPACE:
-        s = _NO_SPACE_RUN.sub(r" \g<0> ", s)
+        s = " ".join(_NO_SPACE_SPLIT.split(s))  # pads every run with spaces, at C speed
     if flags & _F_CYRGREEK:
         s = _MIXED_TOKEN.sub(lambda m: _homoglyph_token(m.group()), s)
     data, codes = _collapse_bytes(s.encode("utf-8"))
@@ -274,7 +276,7 @@ def _flags(text: str) -> int:
     flags = _F_VI if _VIETNAMESE.search(text) else 0
     if _NO_SPACE_CHAR.search(text):
         flags |= _F_NOSPACE
-    if _CYR_GREEK.search(text):
+    if _CYR_GREEK_CHAR.search(text) and _CYR_GREEK.search(text):
         flags |= _F_CYRGREEK
     return flags
 
@@ -355,71 +357,97 @@ class Normalized:
         return self.starts[start], self.ends[end - 1]
 
 
-_Mapped = tuple[list[str], list[int], list[int]]
+IntArray = np.ndarray
+_Mapped = tuple[str, IntArray, IntArray]
 Replacer = Callable[[str], str]
 
 
+def _not_one_to_one(table: list[str]) -> re.Pattern[str]:
+    """Characters that casefold and translate to anything but exactly one character."""
+    cps = [cp for cp in range(len(table)) if len(table[cp]) != 1 or len(chr(cp).casefold()) != 1
+           or len(chr(cp).casefold().translate(table)) != 1]
+    ranges: list[str] = []
+    start = prev = cps[0]
+    for cp in [*cps[1:], -1]:
+        if cp == prev + 1:
+            prev = cp
+            continue
+        ranges.append(re.escape(chr(start)) + ("-" + re.escape(chr(prev)) if prev > start else ""))
+        start = prev = cp
+    return re.compile("[" + "".join(ranges) + "\U00020000-\U0010ffff]")
+
+
+_NOT_1TO1 = _not_one_to_one(TABLE)
+_NOT_1TO1_VI = _not_one_to_one(TABLE_VI)
+
+
 def _rewrite(m: _Mapped, pattern: re.Pattern[str], repl: Replacer) -> _Mapped:
-    chars, starts, ends = m
-    text = "".join(chars)
-    out_c: list[str] = []
-    out_s: list[int] = []
-    out_e: list[int] = []
+    text, starts, ends = m
+    chars: list[str] = []
+    s_parts: list[IntArray] = []
+    e_parts: list[IntArray] = []
     pos = 0
     for match in pattern.finditer(text):
         a, b = match.span()
-        new = repl(match.group())
-        if new == match.group():
+        old = match.group()
+        new = repl(old)
+        if new == old:
             continue
-        out_c.extend(chars[pos:a])
-        out_s.extend(starts[pos:a])
-        out_e.extend(ends[pos:a])
-        inner = new.find(match.group()) if len(new) > b - a else -1
+        chars.append(text[pos:a])
+        s_parts.append(starts[pos:a])
+        e_parts.append(ends[pos:a])
+        inner = new.find(old) if len(new) > b - a else -1
         if len(new) == b - a:
-            out_c.extend(new)
-            out_s.extend(starts[a:b])
-            out_e.extend(ends[a:b])
+            s_parts.append(starts[a:b])
+            e_parts.append(ends[a:b])
         elif inner >= 0:  # text inserted around the match (padding): the match keeps its own offsets
             tail = len(new) - inner - (b - a)
-            out_c.extend(new)
-            out_s.extend([starts[a]] * inner + starts[a:b] + [ends[b - 1]] * tail)
-            out_e.extend([starts[a]] * inner + ends[a:b] + [ends[b - 1]] * tail)
+            s_parts.append(np.concatenate([np.full(inner, starts[a]), starts[a:b], np.full(tail, ends[b - 1])]))
+            e_parts.append(np.concatenate([np.full(inner, starts[a]), ends[a:b], np.full(tail, ends[b - 1])]))
         else:
-            lo, hi = starts[a], ends[b - 1]
-            out_c.extend(new)
-            out_s.extend([lo] * len(new))
-            out_e.extend([hi] * len(new))
+            s_parts.append(np.full(len(new), starts[a]))
+            e_parts.append(np.full(len(new), ends[b - 1]))
+        chars.append(new)
         pos = b
-    out_c.extend(chars[pos:])
-    out_s.extend(starts[pos:])
-    out_e.extend(ends[pos:])
-    return out_c, out_s, out_e
+    if not chars:
+        return m
+    chars.append(text[pos:])
+    s_parts.append(starts[pos:])
+    e_parts.append(ends[pos:])
+    return "".join(chars), np.concatenate(s_parts), np.concatenate(e_parts)
 
 
 def _collapse_mapped(m: _Mapped) -> _Mapped:
-    c_out: list[str] = []
-    s_out: list[int] = []
-    e_out: list[int] = []
-    for ch, s, e in zip(*m, strict=True):
-        if c_out and c_out[-1] == ch and ch < "\x80" and not ("0" <= ch <= "9"):
-            e_out[-1] = max(e_out[-1], e)
-            continue
-        c_out.append(ch)
-        s_out.append(s)
-        e_out.append(e)
-    return c_out, s_out, e_out
+    text, starts, ends = m
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    if len(codes) < 2:
+        return m
+    keep = np.empty(len(codes), dtype=bool)
+    keep[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=keep[1:])
+    keep |= (codes >= 128) | ((codes >= 48) & (codes <= 57))
+    if keep.all():
+        return m
+    kept = np.flatnonzero(keep)
+    run_last = np.empty_like(kept)
+    run_last[:-1] = kept[1:] - 1
+    run_last[-1] = len(codes) - 1
+    return codes[keep].tobytes().decode("utf-32-le"), starts[kept], ends[run_last]
 
 
-def normalize(text: str) -> Normalized:
-    """Normalise one text and keep the offset map (see the module docstring for the steps)."""
-    prepared = _nfkc(text)
-    nfkc_needed = prepared is not text and prepared != text
-    flags = _flags(prepared)
-    table: list[str] | dict[int, str] = ASCII_TABLE if text.isascii() else (TABLE_VI if flags & _F_VI else TABLE)
+def _map_chars(text: str, prepared: str, nfkc_needed: bool, table: list[str] | dict[int, str],
+               one_to_one: re.Pattern[str] | None) -> _Mapped:
+    n = len(text)
+    if not nfkc_needed and (one_to_one is None or not one_to_one.search(text)):
+        mapped = text.replace(SEPARATOR, " ").casefold().translate(table)
+        idx = np.arange(n + 1, dtype=np.int64)
+        starts = np.concatenate([[0], idx[:-1], [n]])
+        ends = np.concatenate([[0], idx[1:], [n]])
+        return f" {mapped} ", starts, ends
     chars: list[str] = [" "]
-    starts: list[int] = [0]
-    ends: list[int] = [0]
-    i, n = 0, len(text)
+    s_list: list[int] = [0]
+    e_list: list[int] = [0]
+    i = 0
     while i < n:
         j = i + 1
         if nfkc_needed:
@@ -428,13 +456,26 @@ def normalize(text: str) -> Normalized:
         cluster = unicodedata.normalize("NFKC", text[i:j]) if nfkc_needed else text[i:j]
         for ch in cluster.replace(SEPARATOR, " ").casefold().translate(table):
             chars.append(ch)
-            starts.append(i)
-            ends.append(j)
+            s_list.append(i)
+            e_list.append(j)
         i = j
     chars.append(" ")
-    starts.append(n)
-    ends.append(n)
-    mapped: _Mapped = (chars, starts, ends)
+    s_list.append(n)
+    e_list.append(n)
+    return "".join(chars), np.array(s_list, dtype=np.int64), np.array(e_list, dtype=np.int64)
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise one text and keep the offset map (see the module docstring for the steps)."""
+    prepared = _nfkc(text)
+    nfkc_needed = prepared is not text and prepared != text
+    flags = _flags(prepared)
+    if text.isascii():
+        mapped = _map_chars(text, prepared, False, ASCII_TABLE, None)
+    elif flags & _F_VI:
+        mapped = _map_chars(text, prepared, nfkc_needed, TABLE_VI, _NOT_1TO1_VI)
+    else:
+        mapped = _map_chars(text, prepared, nfkc_needed, TABLE, _NOT_1TO1)
     if flags & _F_NOSPACE:
         mapped = _rewrite(mapped, _NO_SPACE_RUN, _pad_run)
     if flags & _F_CYRGREEK:
@@ -442,7 +483,8 @@ def normalize(text: str) -> Normalized:
     mapped = _collapse_mapped(mapped)
     mapped = _rewrite(mapped, _LEET_TOKEN, _deleet_token)
     mapped = _rewrite(mapped, _SINGLES_RUN, _join_singles)
-    return Normalized(text, "".join(mapped[0]), tuple(mapped[1]), tuple(mapped[2]))
+    text_out, starts, ends = mapped
+    return Normalized(text, text_out, tuple(starts.tolist()), tuple(ends.tolist()))
 
 
 def normalize_term(term: str) -> str:

@@ -1,0 +1,3 @@
+from wildwatch.cli import main
+
+raise SystemExit(main())
