@@ -214,7 +214,8 @@ def dataset_names(records: Iterable[dict[str, object]], scientific: set[str]) ->
         lang = normalise_lang(str(rec.get("lang", "")))
         if lang is None:
             continue
-        raws = [str(rec.get("name") or "")] + [str(s) for s in (rec.get("synonyms") or [])]  # type: ignore[union-attr]
+        synonyms = rec.get("synonyms")
+        raws = [str(rec.get("name") or "")] + ([str(s) for s in synonyms] if isinstance(synonyms, list) else [])
         for raw in raws:
             for name in clean_name(raw):
                 if name.casefold() not in scientific:

@@ -46,7 +46,9 @@ PRODUCTS: Final[tuple[str, ...]] = (
 )
 
 TERM_KINDS: Final[tuple[str, ...]] = ("name", "product", "part", "intent", "benign", "cover", "emoji")
-BENIGN_CONTEXTS: Final[tuple[str, ...]] = ("colour", "brand", "replica", "awareness")
+#: Benign contexts: a colour or material colour name; a brand or idiom; a toy, replica or imitation; a fossil or
+#: subfossil (not a modern animal product); awareness, news and research.
+BENIGN_CONTEXTS: Final[tuple[str, ...]] = ("colour", "brand", "replica", "fossil", "awareness")
 APPENDICES: Final[tuple[str, ...]] = ("I", "II", "III")
 
 

@@ -9,6 +9,7 @@ Context terms are reported only beside a wildlife hit.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -171,7 +172,8 @@ class Detector:
 
     def _decide(self, text: str) -> Decision:
         norm, placed = self.hits(text)
-        assessment = self.policy.assess(placed)
+        placed = language_consistent(placed, norm)
+        assessment = self.policy.assess(placed, price=has_price(text))
         if not assessment.subjects:
             return Decision("allow", 0.0, (), (), self.library.version)
         categories = {id(s.hit): s.category for s in assessment.subjects}
@@ -191,6 +193,7 @@ class Detector:
         """Should a marketplace search show the educational pop-up, and with which message?"""
         query, _ = truncate_utf8(query, 4096)
         norm, placed = self.hits(query)
+        placed = language_consistent(placed, norm, lang)
         assessment = self.policy.assess(placed)
         lang_code = self._message_lang(lang)
         offered = any(p.term.kind == "intent" for p in placed)
@@ -213,6 +216,64 @@ class Detector:
                 if candidate in self.library.messages:
                     return candidate
         return "en"
+
+
+_PRICE = re.compile(
+    r"(?:[$£€¥₫₹฿₱₩]|\b(?:usd|eur|gbp|rp|rm|vnd|thb|php|inr|idr|myr|cny|rmb|jpy|krw|kes)\.?)\s?\d"
+    r"|\d(?:[\d.,]*\d)?\s?(?:[$£€¥₫₹฿₱₩元円원]|\b(?:usd|eur|gbp|vnd|thb|idr|myr|rmb|jpy|kes|dollars?|euros?|"
+    r"pounds|bucks|baht|rupiah|ringgit|yuan|yen|won|shillings?|đồng|dong|triệu|tr|k)\b)",
+    re.IGNORECASE,
+)
+
+
+def has_price(text: str) -> bool:
+    """A price in the listing (a currency sign or code next to a number): weak evidence of an offer."""
+    return _PRICE.search(text) is not None
+
+
+#: Languages whose terms count anywhere: the marketplaces' lingua franca, and language-neutral entries (emoji).
+FREE_LANGS = frozenset({"en", "und"})
+
+
+def language_consistent(hits: list[PlacedHit], norm: Normalized, lang: str | None = None) -> list[PlacedHit]:
+    """Keep a hit of a term in a Latin-script language other than English only when the listing shows that language.
+
+    Folding accents and matching many languages at once makes short words collide across languages: German "Stör"
+    (sturgeon) folds to "stor" and its plural to "store"; Vietnamese "lông" (fur) to "long". Such a hit counts when
+    its own original text carries the term's diacritics, when it is a phrase of several words, when another term of
+    the same language is also present, or when the caller says the listing is in that language. Terms in other
+    scripts (their script is the evidence) and English terms always count.
+    """
+    evidence: dict[str, set[str]] = {}
+    weak: list[tuple[PlacedHit, bool]] = []
+    for h in hits:
+        term = h.term
+        code = term.lang.split("-")[0]
+        if code in FREE_LANGS or code == lang or not _latin_only(term.term):
+            weak.append((h, False))
+            continue
+        folded = norm.text[h.start : h.end].strip(" ")
+        start, end = norm.span(h.start, h.end)
+        if " " in folded or (not term.term.isascii() and not norm.original[start:end].isascii()):
+            evidence.setdefault(code, set()).add(folded)
+            weak.append((h, False))
+        else:
+            weak.append((h, True))
+            evidence.setdefault(code, set())
+    counts: dict[str, set[str]] = {}
+    for h, _ in weak:
+        counts.setdefault(h.term.lang.split("-")[0], set()).add(norm.text[h.start : h.end].strip(" "))
+    out = []
+    for h, is_weak in weak:
+        code = h.term.lang.split("-")[0]
+        if is_weak and not evidence.get(code) and len(counts.get(code, ())) < 2:
+            continue
+        out.append(h)
+    return out
+
+
+def _latin_only(term: str) -> bool:
+    return all(not c.isalpha() or c < "\u0250" or "\u1e00" <= c <= "\u1eff" for c in term)
 
 
 def _byte_to_char(text: str, data: bytes) -> Sequence[int] | None:

@@ -9,11 +9,15 @@ Condition keys (all must hold):
   ``kind``         the subject hit's kind, or a list of kinds
   ``category``     the subject's effective category, or a list
   ``ambiguous``    the subject's term needs corroboration
-  ``corroborated`` a part word near the subject, a product term, or sale intent anywhere
-  ``part``         a part word (horn, skin, jaw, live, ...) within the window around the subject
-  ``intent``       a sale-intent phrase anywhere in the listing
+  ``corroborated`` a part word, another product term or an unambiguous sale-intent phrase near the subject
+  ``part``         a material part word (horn, skin, jaw, carved, live: a ``part`` term with a product type)
+                   within the window around the subject; ``part`` terms without a product type (antique,
+                   Victorian, netsuke-era words) only corroborate
+  ``intent``       a sale-intent phrase or a price anywhere in the listing
   ``benign``       list of benign contexts (colour, brand, replica, awareness); any present
   ``benign_near``  list of benign contexts present within the window around the subject
+  ``tags``         list of tags: any of them carried by a term hit anywhere in the listing
+  ``no_tags``      list of tags: none of them carried by any term hit in the listing
 Effects: ``set`` (score = x), ``add`` (score += x), ``cap`` (score = min(score, x)), ``floor`` (max).
 """
 
@@ -28,7 +32,7 @@ from .library import Library, Term
 
 SUBJECT_KINDS = frozenset({"name", "product", "cover", "emoji"})
 CONDITION_KEYS = frozenset(
-    {"kind", "category", "ambiguous", "corroborated", "part", "intent", "benign", "benign_near"}
+    {"kind", "category", "ambiguous", "corroborated", "part", "intent", "benign", "benign_near", "tags", "no_tags"}
 )
 EFFECT_KEYS = frozenset({"set", "add", "cap", "floor"})
 
@@ -157,19 +161,22 @@ class Policy:
 
     # --- assessment -----------------------------------------------------------------------------------------------
 
-    def assess(self, hits: Sequence[PlacedHit]) -> Assessment:
+    def assess(self, hits: Sequence[PlacedHit], price: bool = False) -> Assessment:
+        """Score the subjects among ``hits``. ``price``: the listing shows a price (weak sale evidence)."""
         subjects_hits = [h for h in hits if h.term.kind in SUBJECT_KINDS]
         if not subjects_hits:
             return Assessment("allow", 0.0, (), ())
         intents = [h for h in hits if h.term.kind == "intent"]
+        strong_intents = [h for h in intents if not h.term.ambiguous]
         parts = [h for h in hits if h.term.kind == "part"]
         benign = [h for h in hits if h.term.kind == "benign"]
         listing_tags = {tag for h in hits for tag in h.term.tags}
         products = [h for h in subjects_hits if h.term.kind == "product"]
         subjects: list[Subject] = []
         for hit in subjects_hits:
-            near_parts = [p for p in parts if self._near(hit, p)]
-            product = hit.term.product or next((p.term.product for p in near_parts if p.term.product), None)
+            near_context = [p for p in parts if self._near(hit, p)]
+            near_parts = [p for p in near_context if p.term.product]  # material words: horn, skin, carved, live
+            product = hit.term.product or next((p.term.product for p in near_parts), None)
             subject = Subject(hit, self.base_category(hit.term), product)
             category, note = self.profile.category_for(subject, listing_tags)
             subject.category = category
@@ -181,15 +188,21 @@ class Policy:
                 "category": category,
                 "ambiguous": hit.term.ambiguous,
                 "part": bool(near_parts),
-                "intent": bool(intents),
-                "corroborated": bool(near_parts or intents or any(self._near(hit, p) for p in products if p is not hit)),
+                "intent": bool(intents) or price,
+                "corroborated": bool(
+                    near_context
+                    or any(self._near(hit, i) for i in strong_intents)
+                    or any(self._near(hit, p) for p in products if p is not hit)
+                ),
                 "benign": {b.term.context for b in benign},
                 "benign_near": {b.term.context for b in benign if self._near(hit, b)},
+                "tags": listing_tags,
+                "no_tags": listing_tags,
             }
             context = {
                 "term": hit.term.term,
                 "category": category,
-                "intent": ", ".join(sorted({h.term.term for h in intents})),
+                "intent": ", ".join(sorted({h.term.term for h in intents} | ({"a price"} if price else set()))),
                 "part": ", ".join(sorted({p.term.term for p in near_parts})),
                 "benign": ", ".join(sorted({b.term.term for b in benign})),
                 "product": product or "unspecified product",
@@ -241,8 +254,11 @@ def _validate_rule(rule: Mapping[str, Any]) -> None:
 def _matches(when: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
     for key, want in when.items():
         have = facts[key]
-        if key in ("benign", "benign_near"):
+        if key in ("benign", "benign_near", "tags"):
             if not set(_as_list(want)) & have:
+                return False
+        elif key == "no_tags":
+            if set(_as_list(want)) & have:
                 return False
         elif key in ("kind", "category"):
             if have not in _as_list(want):
