@@ -36,36 +36,26 @@ from wildwatch.detect.engine import Detector  # noqa: E402
 from wildwatch.detect.library import Library, Term, load_starter  # noqa: E402
 
 FILLER: dict[str, list[str]] = {
-    "en": "vintage wooden chair great condition pick up only shipping available price negotiable brand new in box "
-          "smartphone case leather wallet handmade necklace silver ring kids bike garden tools size medium".split(),
-    "fr": "chaise en bois vintage très bon état à récupérer livraison possible prix négociable neuf dans sa boîte "
-          "coque de téléphone portefeuille en cuir collier fait main bague en argent vélo enfant".split(),
-    "es": "silla de madera antigua buen estado envío disponible precio negociable nuevo en caja funda de móvil "
-          "cartera de cuero collar hecho a mano anillo de plata bicicleta infantil".split(),
-    "pt": "cadeira de madeira antiga ótimo estado envio disponível preço negociável novo na caixa capa de celular "
-          "carteira de couro colar artesanal anel de prata bicicleta infantil".split(),
-    "de": "alter Holzstuhl guter Zustand nur Abholung Versand möglich Preis verhandelbar neu originalverpackt "
-          "Handyhülle Lederbörse handgemachte Halskette Silberring Kinderfahrrad".split(),
-    "it": "sedia in legno vintage ottime condizioni spedizione disponibile prezzo trattabile nuovo in scatola "
-          "custodia telefono portafoglio in pelle collana fatta a mano anello argento".split(),
-    "ru": "винтажный деревянный стул отличное состояние самовывоз доставка возможна цена договорная новый в "
-          "коробке чехол для телефона кожаный кошелек серебряное кольцо".split(),
-    "ar": "كرسي خشبي قديم حالة ممتازة الشحن متاح السعر قابل للتفاوض جديد في العلبة غطاء هاتف محفظة جلدية".split(),
+    "en": ["vintage", "wooden", "chair", "great", "condition", "pick", "up", "only", "shipping", "available", "price", "negotiable", "brand", "new", "in", "box", "smartphone", "case", "leather", "wallet", "handmade", "necklace", "silver", "ring", "kids", "bike", "garden", "tools", "size", "medium"],
+    "fr": ["chaise", "en", "bois", "vintage", "très", "bon", "état", "à", "récupérer", "livraison", "possible", "prix", "négociable", "neuf", "dans", "sa", "boîte", "coque", "de", "téléphone", "portefeuille", "en", "cuir", "collier", "fait", "main", "bague", "en", "argent", "vélo", "enfant"],
+    "es": ["silla", "de", "madera", "antigua", "buen", "estado", "envío", "disponible", "precio", "negociable", "nuevo", "en", "caja", "funda", "de", "móvil", "cartera", "de", "cuero", "collar", "hecho", "a", "mano", "anillo", "de", "plata", "bicicleta", "infantil"],
+    "pt": ["cadeira", "de", "madeira", "antiga", "ótimo", "estado", "envio", "disponível", "preço", "negociável", "novo", "na", "caixa", "capa", "de", "celular", "carteira", "de", "couro", "colar", "artesanal", "anel", "de", "prata", "bicicleta", "infantil"],
+    "de": ["alter", "Holzstuhl", "guter", "Zustand", "nur", "Abholung", "Versand", "möglich", "Preis", "verhandelbar", "neu", "originalverpackt", "Handyhülle", "Lederbörse", "handgemachte", "Halskette", "Silberring", "Kinderfahrrad"],
+    "it": ["sedia", "in", "legno", "vintage", "ottime", "condizioni", "spedizione", "disponibile", "prezzo", "trattabile", "nuovo", "in", "scatola", "custodia", "telefono", "portafoglio", "in", "pelle", "collana", "fatta", "a", "mano", "anello", "argento"],
+    "ru": ["винтажный", "деревянный", "стул", "отличное", "состояние", "самовывоз", "доставка", "возможна", "цена", "договорная", "новый", "в", "коробке", "чехол", "для", "телефона", "кожаный", "кошелек", "серебряное", "кольцо"],
+    "ar": ["كرسي", "خشبي", "قديم", "حالة", "ممتازة", "الشحن", "متاح", "السعر", "قابل", "للتفاوض", "جديد", "في", "العلبة", "غطاء", "هاتف", "محفظة", "جلدية"],
     "zh": list("复古木椅成色很好可自提包邮价格可议全新未拆封手机壳真皮钱包手工项链银戒指儿童自行车"),
     "ja": list("ヴィンテージの木製椅子状態良好送料無料価格交渉可新品未開封スマホケース革財布手作りネックレス"),
-    "ko": "빈티지 나무 의자 상태 좋음 직거래 택배 가능 가격 협의 새상품 미개봉 휴대폰 케이스 가죽 지갑".split(),
-    "vi": "ghế gỗ cổ điển tình trạng tốt giao hàng toàn quốc giá thương lượng hàng mới nguyên hộp ốp điện thoại "
-          "ví da vòng cổ thủ công nhẫn bạc xe đạp trẻ em".split(),
+    "ko": ["빈티지", "나무", "의자", "상태", "좋음", "직거래", "택배", "가능", "가격", "협의", "새상품", "미개봉", "휴대폰", "케이스", "가죽", "지갑"],
+    "vi": ["ghế", "gỗ", "cổ", "điển", "tình", "trạng", "tốt", "giao", "hàng", "toàn", "quốc", "giá", "thương", "lượng", "hàng", "mới", "nguyên", "hộp", "ốp", "điện", "thoại", "ví", "da", "vòng", "cổ", "thủ", "công", "nhẫn", "bạc", "xe", "đạp", "trẻ", "em"],
     "th": list("เก้าอี้ไม้วินเทจสภาพดีส่งฟรีราคาต่อรองได้ของใหม่ในกล่องเคสโทรศัพท์กระเป๋าสตางค์หนัง"),
-    "id": "kursi kayu antik kondisi bagus bisa kirim harga nego baru dalam kotak casing hp dompet kulit kalung "
-          "buatan tangan cincin perak sepeda anak".split(),
-    "ms": "kerusi kayu antik keadaan baik penghantaran tersedia harga boleh runding baru dalam kotak sarung "
-          "telefon dompet kulit rantai buatan tangan".split(),
-    "sw": "kiti cha mbao cha zamani hali nzuri usafirishaji unapatikana bei inajadilika mpya kwenye boksi".split(),
-    "tr": "eski ahşap sandalye iyi durumda kargo mevcut fiyat pazarlıklı yeni kutusunda telefon kılıfı".split(),
-    "pl": "stare drewniane krzesło dobry stan wysyłka dostępna cena do negocjacji nowe w pudełku etui".split(),
-    "nl": "oude houten stoel goede staat verzending mogelijk prijs onderhandelbaar nieuw in doos hoesje".split(),
-    "hi": "पुरानी लकड़ी की कुर्सी अच्छी हालत शिपिंग उपलब्ध कीमत पर बातचीत संभव नया डिब्बे में".split(),
+    "id": ["kursi", "kayu", "antik", "kondisi", "bagus", "bisa", "kirim", "harga", "nego", "baru", "dalam", "kotak", "casing", "hp", "dompet", "kulit", "kalung", "buatan", "tangan", "cincin", "perak", "sepeda", "anak"],
+    "ms": ["kerusi", "kayu", "antik", "keadaan", "baik", "penghantaran", "tersedia", "harga", "boleh", "runding", "baru", "dalam", "kotak", "sarung", "telefon", "dompet", "kulit", "rantai", "buatan", "tangan"],
+    "sw": ["kiti", "cha", "mbao", "cha", "zamani", "hali", "nzuri", "usafirishaji", "unapatikana", "bei", "inajadilika", "mpya", "kwenye", "boksi"],
+    "tr": ["eski", "ahşap", "sandalye", "iyi", "durumda", "kargo", "mevcut", "fiyat", "pazarlıklı", "yeni", "kutusunda", "telefon", "kılıfı"],
+    "pl": ["stare", "drewniane", "krzesło", "dobry", "stan", "wysyłka", "dostępna", "cena", "do", "negocjacji", "nowe", "w", "pudełku", "etui"],
+    "nl": ["oude", "houten", "stoel", "goede", "staat", "verzending", "mogelijk", "prijs", "onderhandelbaar", "nieuw", "in", "doos", "hoesje"],
+    "hi": ["पुरानी", "लकड़ी", "की", "कुर्सी", "अच्छी", "हालत", "शिपिंग", "उपलब्ध", "कीमत", "पर", "बातचीत", "संभव", "नया", "डिब्बे", "में"],
 }
 #: Language shares of the corpus (a global marketplace's mix, weighted towards the trade's hot spots).
 SHARES = {"en": 30, "zh": 8, "vi": 7, "th": 5, "id": 6, "es": 6, "fr": 5, "pt": 4, "de": 3, "it": 2, "ru": 4,

@@ -33,10 +33,12 @@ def test_closed_lists() -> None:
         ("mammoth ivory carving for sale", "review"),  # cover term: review, never block
         ("resin ivory statue for sale", "allow"),  # replica
         ("rhino horn poaching crisis", "allow"),  # awareness without an offer
-        ("rhino horn poaching, for sale", "block"),  # awareness does not excuse an offer
+        ("rhino horn poaching, for sale", "allow"),  # debate about the trade next to the product
+        ("rhino horn for sale, whatsapp me." + " more text" * 8 + " stop poaching", "block"),  # far: no excuse
         ("blue-fronted amazon for sale", "review"),  # Appendix II: review, never block
         ("live grey parrot for sale", "block"),  # Appendix I live animal
-        ("African elephant", "review"),  # a prohibited animal named alone
+        ("African elephant", "allow"),  # a prohibited animal named alone: no part, product or offer
+        ("African elephant for sale", "block"),
         ("tiger balm", "allow"),  # brand: the longer hit hides "tiger"
         ("tiger", "allow"),  # ambiguous name alone
         ("tiger skin for sale", "block"),

@@ -245,8 +245,10 @@ def test_terms_schema_and_closed_lists(terms: list[dict[str, Any]], taxon_ids: s
             assert t["context"] in BENIGN_CONTEXTS, f"{t['id']}: context {t['context']!r}"
         else:
             assert t["context"] is None, f"{t['id']}: context only for benign terms"
-        if t["kind"] in ("product", "part", "cover"):
+        if t["kind"] in ("product", "cover"):
             assert t["product"] in PRODUCTS, f"{t['id']}: {t['kind']} needs a product"
+        if t["kind"] == "part":  # material words carry a product; context words (antique, modern) carry tags
+            assert t["product"] in PRODUCTS or t["tags"], f"{t['id']}: a part needs a product or tags"
         if t["kind"] in ("product", "cover"):
             assert t["taxon"] or t["group"] or t["category"], f"{t['id']}: product without taxon, group or category"
         if t["kind"] == "cover":
@@ -259,7 +261,7 @@ def test_terms_ids_unique_and_stable(terms: list[dict[str, Any]]) -> None:
     ids = Counter(t["id"] for t in terms)
     assert not [i for i, n in ids.items() if n > 1], "duplicate term ids"
     for t in terms:
-        assert re.fullmatch(r"t-[a-z]+-[a-z0-9-]+-[a-z]{2,3}", t["id"]), t["id"]
+        assert re.fullmatch(r"t-[a-z]+-[a-z0-9-]+-[a-z]{2,3}(-\d+)?", t["id"]), t["id"]
         assert t["id"].startswith(f"t-{t['kind']}-") and t["id"].endswith(f"-{t['lang']}"), t["id"]
     seen = Counter((t["kind"], t["lang"], t["term"].casefold()) for t in terms)
     assert not [k for k, n in seen.items() if n > 1], "the same term twice in one kind and language"

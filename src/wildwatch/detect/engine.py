@@ -233,40 +233,43 @@ def has_price(text: str) -> bool:
 
 #: Languages whose terms count anywhere: the marketplaces' lingua franca, and language-neutral entries (emoji).
 FREE_LANGS = frozenset({"en", "und"})
+#: Latin-script languages written with diacritics: a plain-ASCII match of their short words needs strong evidence.
+DIACRITIC_LANGS = frozenset({"de", "fr", "es", "pt", "it", "vi", "pl", "tr", "cs", "ro", "hu", "sv", "da", "nb", "fi",
+                             "ca", "is", "sk", "hr", "sl", "lt", "lv", "et"})
 
 
 def language_consistent(hits: list[PlacedHit], norm: Normalized, lang: str | None = None) -> list[PlacedHit]:
     """Keep a hit of a term in a Latin-script language other than English only when the listing shows that language.
 
     Folding accents and matching many languages at once makes short words collide across languages: German "Stör"
-    (sturgeon) folds to "stor" and its plural to "store"; Vietnamese "lông" (fur) to "long". Such a hit counts when
-    its own original text carries the term's diacritics, when it is a phrase of several words, when another term of
-    the same language is also present, or when the caller says the listing is in that language. Terms in other
+    (sturgeon) folds to "stor" and its plural to "store"; French "once" (snow leopard) is an English word;
+    Vietnamese "lông" (fur) folds to "long". A single-word hit is *strong* when its original text carries the term's
+    diacritics; a phrase of several words is strong too. A weak hit counts when the listing holds a strong hit of
+    the same language, or, for languages written without diacritics (Indonesian, Malay, Swahili, Dutch...), two
+    different weak words of that language; or when the caller says the listing is in that language. Terms in other
     scripts (their script is the evidence) and English terms always count.
     """
-    evidence: dict[str, set[str]] = {}
-    weak: list[tuple[PlacedHit, bool]] = []
+    strong: set[str] = set()
+    weak_texts: dict[str, set[str]] = {}
+    verdicts: list[tuple[PlacedHit, str | None]] = []
     for h in hits:
         term = h.term
         code = term.lang.split("-")[0]
         if code in FREE_LANGS or code == lang or not _latin_only(term.term):
-            weak.append((h, False))
+            verdicts.append((h, None))
             continue
         folded = norm.text[h.start : h.end].strip(" ")
         start, end = norm.span(h.start, h.end)
         if " " in folded or (not term.term.isascii() and not norm.original[start:end].isascii()):
-            evidence.setdefault(code, set()).add(folded)
-            weak.append((h, False))
+            strong.add(code)
+            verdicts.append((h, None))
         else:
-            weak.append((h, True))
-            evidence.setdefault(code, set())
-    counts: dict[str, set[str]] = {}
-    for h, _ in weak:
-        counts.setdefault(h.term.lang.split("-")[0], set()).add(norm.text[h.start : h.end].strip(" "))
+            weak_texts.setdefault(code, set()).add(folded)
+            verdicts.append((h, code))
     out = []
-    for h, is_weak in weak:
-        code = h.term.lang.split("-")[0]
-        if is_weak and not evidence.get(code) and len(counts.get(code, ())) < 2:
+    for h, weak_code in verdicts:
+        if (weak_code is not None and weak_code not in strong
+                and (weak_code in DIACRITIC_LANGS or len(weak_texts[weak_code]) < 2)):
             continue
         out.append(h)
     return out

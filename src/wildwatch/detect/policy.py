@@ -9,13 +9,15 @@ Condition keys (all must hold):
   ``kind``         the subject hit's kind, or a list of kinds
   ``category``     the subject's effective category, or a list
   ``ambiguous``    the subject's term needs corroboration
-  ``corroborated`` a part word, another product term or an unambiguous sale-intent phrase near the subject
+  ``corroborated`` a part or context word, or another product term, near the subject (sale intent does not
+                   corroborate: on a marketplace every listing is an offer, "Shark vacuum for sale" included)
   ``part``         a material part word (horn, skin, jaw, carved, live: a ``part`` term with a product type)
                    within the window around the subject; ``part`` terms without a product type (antique,
                    Victorian, netsuke-era words) only corroborate
   ``intent``       a sale-intent phrase or a price anywhere in the listing
   ``benign``       list of benign contexts (colour, brand, replica, awareness); any present
   ``benign_near``  list of benign contexts present within the window around the subject
+  ``benign_near_any`` list of benign contexts present within the window around any subject of the listing
   ``tags``         list of tags: any of them carried by a term hit anywhere in the listing
   ``no_tags``      list of tags: none of them carried by any term hit in the listing
 Effects: ``set`` (score = x), ``add`` (score += x), ``cap`` (score = min(score, x)), ``floor`` (max).
@@ -32,8 +34,11 @@ from .library import Library, Term
 
 SUBJECT_KINDS = frozenset({"name", "product", "cover", "emoji"})
 CONDITION_KEYS = frozenset(
-    {"kind", "category", "ambiguous", "corroborated", "part", "intent", "benign", "benign_near", "tags", "no_tags"}
+    {"kind", "category", "ambiguous", "corroborated", "part", "intent", "benign", "benign_near", "benign_near_any",
+     "tags", "no_tags"}
 )
+#: Tags of claims that change how context is read ("modern", not a fossil) but corroborate nothing by themselves.
+CLAIM_TAGS = frozenset({"genuine", "modern"})
 EFFECT_KEYS = frozenset({"set", "add", "cap", "floor"})
 
 DEFAULT_RULES: dict[str, Any] = {
@@ -118,6 +123,10 @@ class Profile:
 COALITION = Profile("coalition", "The coalition's model prohibited-wildlife policy, without platform changes.")
 
 
+def _only_claims(term: Term) -> bool:
+    return bool(term.tags) and set(term.tags) <= CLAIM_TAGS
+
+
 def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple | set) else [value]
 
@@ -167,14 +176,14 @@ class Policy:
         if not subjects_hits:
             return Assessment("allow", 0.0, (), ())
         intents = [h for h in hits if h.term.kind == "intent"]
-        strong_intents = [h for h in intents if not h.term.ambiguous]
         parts = [h for h in hits if h.term.kind == "part"]
         benign = [h for h in hits if h.term.kind == "benign"]
         listing_tags = {tag for h in hits for tag in h.term.tags}
         products = [h for h in subjects_hits if h.term.kind == "product"]
+        near_any = {b.term.context for b in benign if any(self._near(h, b) for h in subjects_hits)}
         subjects: list[Subject] = []
         for hit in subjects_hits:
-            near_context = [p for p in parts if self._near(hit, p)]
+            near_context = [p for p in parts if self._near(hit, p) and not _only_claims(p.term)]
             near_parts = [p for p in near_context if p.term.product]  # material words: horn, skin, carved, live
             product = hit.term.product or next((p.term.product for p in near_parts), None)
             subject = Subject(hit, self.base_category(hit.term), product)
@@ -190,12 +199,11 @@ class Policy:
                 "part": bool(near_parts),
                 "intent": bool(intents) or price,
                 "corroborated": bool(
-                    near_context
-                    or any(self._near(hit, i) for i in strong_intents)
-                    or any(self._near(hit, p) for p in products if p is not hit)
+                    near_context or any(self._near(hit, p) for p in products if p is not hit)
                 ),
                 "benign": {b.term.context for b in benign},
                 "benign_near": {b.term.context for b in benign if self._near(hit, b)},
+                "benign_near_any": near_any,
                 "tags": listing_tags,
                 "no_tags": listing_tags,
             }
@@ -254,7 +262,7 @@ def _validate_rule(rule: Mapping[str, Any]) -> None:
 def _matches(when: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
     for key, want in when.items():
         have = facts[key]
-        if key in ("benign", "benign_near", "tags"):
+        if key in ("benign", "benign_near", "benign_near_any", "tags"):
             if not set(_as_list(want)) & have:
                 return False
         elif key == "no_tags":
