@@ -75,6 +75,8 @@ AMBIGUOUS_NAMES: dict[str, frozenset[str]] = {
         "bear", "honey bear", "rhino", "crocodile", "croc", "alligator", "gator", "parrot", "chameleon", "gecko",
         "orca", "otter", "deer", "stag", "bird of paradise", "bird-of-paradise", "sea cow", "tusker", "komodo",
         "wolf", "grey wolf", "gray wolf", "fennec", "bobcat", "wildcat", "mink", "sable", "ermine",
+        "elephant", "skate", "great white", "tortoise", "manta ray", "mako shark", "tiger shark", "bull shark",
+        "dogfish", "thresher", "sawfish", "seahorse", "sea horse", "eel", "snake", "lizard", "frog", "toad",
     }),
     "fr": frozenset({
         "tigre", "lion", "léopard", "jaguar", "puma", "panthère", "lynx", "python", "cobra", "boa", "anaconda",
@@ -189,8 +191,13 @@ def _is_latin_letter(ch: str) -> bool:
 def is_ambiguous(name: str, lang: str) -> bool:
     """True for names with a common non-wildlife sense, and for very short names that match too much text."""
     folded = name.casefold()
-    if folded in AMBIGUOUS_NAMES.get(lang, frozenset()):
+    words = AMBIGUOUS_NAMES.get(lang, frozenset())
+    if folded in words:
         return True
+    # plurals of ambiguous names ("sharks", "tigers", "lions") are just as ambiguous
+    for ending in ("s", "es"):
+        if folded.endswith(ending) and folded[: -len(ending)] in words:
+            return True
     letters = [ch for ch in name if ch.isalpha()]
     if letters and all(_is_latin_letter(ch) for ch in letters) and len(letters) <= 3:
         return True

@@ -173,7 +173,7 @@ class Detector:
     def _decide(self, text: str) -> Decision:
         norm, placed = self.hits(text)
         placed = language_consistent(placed, norm)
-        assessment = self.policy.assess(placed, price=has_price(text))
+        assessment = self.policy.assess(placed, price=has_price(text), dated=has_old_date(text))
         if not assessment.subjects:
             return Decision("allow", 0.0, (), (), self.library.version)
         categories = {id(s.hit): s.category for s in assessment.subjects}
@@ -229,6 +229,17 @@ _PRICE = re.compile(
 def has_price(text: str) -> bool:
     """A price in the listing (a currency sign or code next to a number): weak evidence of an offer."""
     return _PRICE.search(text) is not None
+
+
+_OLD_DATE = re.compile(
+    r"\b(?:c\.?\s?|circa\s|ca\.\s?)1[0-9]\d\d\b|\b1[5-8]\d\d\b|\b19[0-4]\d\b|\b1[0-9](?:st|nd|rd|th)[\s-]+c(?:entury|\.)",
+    re.IGNORECASE,
+)
+
+
+def has_old_date(text: str) -> bool:
+    """A year before 1950, a circa date or a century (antique dating)."""
+    return _OLD_DATE.search(text) is not None
 
 
 #: Languages whose terms count anywhere: the marketplaces' lingua franca, and language-neutral entries (emoji).

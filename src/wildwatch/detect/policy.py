@@ -170,8 +170,10 @@ class Policy:
 
     # --- assessment -----------------------------------------------------------------------------------------------
 
-    def assess(self, hits: Sequence[PlacedHit], price: bool = False) -> Assessment:
-        """Score the subjects among ``hits``. ``price``: the listing shows a price (weak sale evidence)."""
+    def assess(self, hits: Sequence[PlacedHit], price: bool = False, dated: bool = False) -> Assessment:
+        """Score the subjects among ``hits``. ``price``: the listing shows a price (weak sale evidence);
+        ``dated``: it dates an object before 1950 ("c.1890", "19th century"), which says an ambiguous material
+        word such as "ivory" names the material of an antique, not a colour."""
         subjects_hits = [h for h in hits if h.term.kind in SUBJECT_KINDS]
         if not subjects_hits:
             return Assessment("allow", 0.0, (), ())
@@ -199,7 +201,7 @@ class Policy:
                 "part": bool(near_parts),
                 "intent": bool(intents) or price,
                 "corroborated": bool(
-                    near_context or any(self._near(hit, p) for p in products if p is not hit)
+                    near_context or dated or any(self._near(hit, p) for p in products if p is not hit)
                 ),
                 "benign": {b.term.context for b in benign},
                 "benign_near": {b.term.context for b in benign if self._near(hit, b)},
