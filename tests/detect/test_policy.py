@@ -53,7 +53,7 @@ def test_reasons_name_the_policy(tiny_detector: Detector) -> None:
     assert d.reasons[0].startswith("prohibited: 'ivory'")
     assert any("sale intent: for sale" in r for r in d.reasons)
     assert any("part or derivative" in r for r in d.reasons)
-    assert tiny_detector.check("ivory dress").reasons[-1].startswith("'ivory' is used as a colour")
+    assert any(r.startswith("'ivory' is used as a colour") for r in tiny_detector.check("ivory dress").reasons)
 
 
 def test_scores_are_bounded_and_ordered(tiny_detector: Detector) -> None:

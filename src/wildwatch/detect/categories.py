@@ -46,9 +46,10 @@ PRODUCTS: Final[tuple[str, ...]] = (
 )
 
 TERM_KINDS: Final[tuple[str, ...]] = ("name", "product", "part", "intent", "benign", "cover", "emoji")
-#: Benign contexts: a colour or material colour name; a brand or idiom; a toy, replica or imitation; a fossil or
-#: subfossil (not a modern animal product); awareness, news and research.
-BENIGN_CONTEXTS: Final[tuple[str, ...]] = ("colour", "brand", "replica", "fossil", "awareness")
+#: Benign contexts: a colour name; a brand or idiom; a toy, replica or imitation; a material or medium depicting an
+#: animal (wooden, jade, porcelain, a painting: it lowers only ambiguous names); a fossil (not a modern animal
+#: product); awareness, news and research.
+BENIGN_CONTEXTS: Final[tuple[str, ...]] = ("colour", "brand", "replica", "material", "fossil", "awareness")
 APPENDICES: Final[tuple[str, ...]] = ("I", "II", "III")
 
 

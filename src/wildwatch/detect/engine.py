@@ -119,7 +119,7 @@ class Detector:
         self._subject_terms: list[Term] = [t for t in terms if t.kind in SUBJECT_KINDS]
         self._context_terms: list[Term] = [t for t in terms if t.kind not in SUBJECT_KINDS]
         self._subjects = Matcher([(t.term, t.lang) for t in self._subject_terms])
-        self._context = Matcher([(t.term, t.lang) for t in self._context_terms])
+        self._context = Matcher([(t.term, t.lang, t.kind != "intent") for t in self._context_terms])
         self.build_seconds = time.perf_counter() - t0
 
     @property
@@ -197,12 +197,17 @@ class Detector:
         assessment = self.policy.assess(placed)
         lang_code = self._message_lang(lang)
         offered = any(p.term.kind == "intent" for p in placed)
-        intercept = any(
-            s.category in ("prohibited", "restricted", "cover")
-            and s.score >= self.policy.thresholds["review"] - 0.15
-            and (s.hit.term.kind in ("product", "cover") or s.product is not None or offered)
-            for s in assessment.subjects
-        )
+        benign = [p for p in placed if p.term.kind == "benign"]
+        intercept = False
+        for s in assessment.subjects:
+            if s.category not in ("prohibited", "restricted", "cover"):
+                continue
+            if any(self.policy.near(s.hit, b) for b in benign):
+                continue  # "tiger print", "shark vacuum": a benign word beside it
+            # a product or part ("ngà voi", "tiger skin"), or a species with a buying word ("buy tiger")
+            if (s.hit.term.kind in ("product", "cover") and s.score >= 0.35) or s.product is not None or offered:
+                intercept = True
+                break
         hits = tuple(self._hit(p, norm, None, None) for p in placed) if intercept else ()
         if not intercept:
             return SearchDecision(False, lang_code, None, None, None, ())
@@ -232,7 +237,8 @@ def has_price(text: str) -> bool:
 
 
 _OLD_DATE = re.compile(
-    r"\b(?:c\.?\s?|circa\s|ca\.\s?)1[0-9]\d\d\b|\b1[5-8]\d\d\b|\b19[0-4]\d\b|\b1[0-9](?:st|nd|rd|th)[\s-]+c(?:entury|\.)",
+    r"\b(?:c\.?\s?|circa\s|ca\.\s?)1[0-9]\d\d\b|\b1[5-8]\d\d\b|\b19[0-4]\d\b|\b1[0-9](?:st|nd|rd|th)[\s-]+c(?:entury|\.)"
+    r"|\bc1[0-9](?:st|nd|rd|th)?\b",
     re.IGNORECASE,
 )
 
@@ -320,5 +326,9 @@ def _resolve_overlaps(hits: list[PlacedHit]) -> list[PlacedHit]:
             inside.add((start, end))
         max_end = max(max_end, end)
     keep = [h for h in hits if (h.start, h.end) not in inside]
+    swallowed = [h for h in hits if (h.start, h.end) in inside and h.term.kind in SUBJECT_KINDS]
+    for h in keep:
+        if h.term.kind == "benign" and any(h.start <= s.start and s.end <= h.end for s in swallowed):
+            h.absorbed = True
     keep.sort(key=lambda h: (h.start, h.end))
     return keep

@@ -28,11 +28,14 @@ class Match:
 class Matcher:
     """A set of terms compiled into one Hyperscan database. Build once, scan many times."""
 
-    def __init__(self, terms: Sequence[tuple[str, str]]) -> None:
-        """``terms``: (text, lang) pairs; pattern ids map back to indices into this sequence."""
+    def __init__(self, terms: Sequence[tuple[str, str]] | Sequence[tuple[str, str, bool]]) -> None:
+        """``terms``: (text, lang) or (text, lang, plurals) tuples; pattern ids map back to indices into this
+        sequence."""
         index: dict[bytes, list[int]] = {}
-        for i, (text, lang) in enumerate(terms):
-            for variant in term_variants(text, lang):
+        for i, entry in enumerate(terms):
+            text, lang = entry[0], entry[1]
+            plurals = bool(entry[2]) if len(entry) > 2 else True
+            for variant in term_variants(text, lang, plurals):
                 index.setdefault(variant.encode("utf-8"), []).append(i)
         self.patterns: list[bytes] = list(index)
         self.owners: list[tuple[int, ...]] = [tuple(dict.fromkeys(index[p])) for p in self.patterns]

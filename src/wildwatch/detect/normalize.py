@@ -505,9 +505,10 @@ def _normalize_with(term: str, table: list[str] | dict[int, str]) -> str:
     return _normalize_group([prepared], table, flags).decode("utf-8").strip(" ").replace("\n", " ")
 
 
-def term_variants(term: str, lang: str = "und") -> set[str]:
-    """The patterns a term compiles to: normalised like listings, accented and plain forms, plural forms,
-    padded with spaces unless the term is written in a script without spaces."""
+def term_variants(term: str, lang: str = "und", plurals: bool = True) -> set[str]:
+    """The patterns a term compiles to: normalised like listings, accented and plain forms, plural forms (for
+    words of four letters or more, when ``plurals``), padded with spaces unless the script is written without
+    spaces."""
     if term.isascii():
         forms = {_normalize_with(term, ASCII_TABLE)}
     else:
@@ -519,7 +520,7 @@ def term_variants(term: str, lang: str = "und") -> set[str]:
             out.add(form)
             continue
         out.add(f" {form} ")
-        if form.isascii() and form[-1:].isalpha():
+        if plurals and form.isascii() and form[-1:].isalpha() and len(form.split(" ")[-1]) >= 4:
             for plural in _plurals(form, lang.split("-")[0]):
                 out.add(f" {_collapse_str(plural)} ")
     return out

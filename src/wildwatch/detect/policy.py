@@ -17,7 +17,8 @@ Condition keys (all must hold):
   ``intent``       a sale-intent phrase or a price anywhere in the listing
   ``benign``       list of benign contexts (colour, brand, replica, awareness); any present
   ``benign_near``  list of benign contexts present within the window around the subject
-  ``benign_near_any`` list of benign contexts present within the window around any subject of the listing
+  ``benign_near_any`` list of benign contexts present within the window around any subject of the listing, or
+                   carried by a benign phrase that swallowed a wildlife term ("shark fin antenna")
   ``tags``         list of tags: any of them carried by a term hit anywhere in the listing
   ``no_tags``      list of tags: none of them carried by any term hit in the listing
 Effects: ``set`` (score = x), ``add`` (score += x), ``cap`` (score = min(score, x)), ``floor`` (max).
@@ -61,6 +62,8 @@ class PlacedHit:
     term: Term
     start: int
     end: int
+    #: a benign hit that swallowed a wildlife term ("shark fin antenna", "tiger balm"): it speaks for the listing
+    absorbed: bool = False
 
 
 @dataclass(slots=True)
@@ -182,7 +185,7 @@ class Policy:
         benign = [h for h in hits if h.term.kind == "benign"]
         listing_tags = {tag for h in hits for tag in h.term.tags}
         products = [h for h in subjects_hits if h.term.kind == "product"]
-        near_any = {b.term.context for b in benign if any(self._near(h, b) for h in subjects_hits)}
+        near_any = {b.term.context for b in benign if b.absorbed or any(self._near(h, b) for h in subjects_hits)}
         subjects: list[Subject] = []
         for hit in subjects_hits:
             near_context = [p for p in parts if self._near(hit, p) and not _only_claims(p.term)]
@@ -240,6 +243,10 @@ class Policy:
         if score >= self.thresholds["review"]:
             return "review"
         return "allow"
+
+    def near(self, a: PlacedHit, b: PlacedHit) -> bool:
+        """Two hits within the proximity window."""
+        return self._near(a, b)
 
     def _near(self, a: PlacedHit, b: PlacedHit) -> bool:
         gap = max(b.start - a.end, a.start - b.end, 0)
