@@ -33,7 +33,7 @@ class Matcher:
         sequence."""
         index: dict[bytes, list[int]] = {}
         for i, entry in enumerate(terms):
-            text, lang = entry[0], entry[1]
+            text, lang = str(entry[0]), str(entry[1])
             plurals = bool(entry[2]) if len(entry) > 2 else True
             for variant in term_variants(text, lang, plurals):
                 index.setdefault(variant.encode("utf-8"), []).append(i)
