@@ -325,6 +325,11 @@ def _resolve_overlaps(hits: list[PlacedHit]) -> list[PlacedHit]:
         if max_end >= end:
             inside.add((start, end))
         max_end = max(max_end, end)
+    # a cover term qualifies the product it overlaps: "mammoth ivory" + "ivory netsuke" is a mammoth-ivory netsuke
+    covers = [h for h in hits if h.term.kind == "cover" and (h.start, h.end) not in inside]
+    for h in hits:
+        if h.term.kind == "product" and any(c.start < h.end and h.start < c.end for c in covers):
+            inside.add((h.start, h.end))
     keep = [h for h in hits if (h.start, h.end) not in inside]
     swallowed = [h for h in hits if (h.start, h.end) in inside and h.term.kind in SUBJECT_KINDS]
     for h in keep:

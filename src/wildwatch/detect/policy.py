@@ -184,7 +184,7 @@ class Policy:
         parts = [h for h in hits if h.term.kind == "part"]
         benign = [h for h in hits if h.term.kind == "benign"]
         listing_tags = {tag for h in hits for tag in h.term.tags}
-        products = [h for h in subjects_hits if h.term.kind == "product"]
+        products = [h for h in subjects_hits if h.term.kind == "product" or h.term.product]
         near_any = {b.term.context for b in benign if b.absorbed or any(self._near(h, b) for h in subjects_hits)}
         subjects: list[Subject] = []
         for hit in subjects_hits:
