@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .categories import Verdict
 from .library import Library, Term, load_starter
 from .matcher import Match, Matcher
@@ -297,17 +299,15 @@ def _latin_only(term: str) -> bool:
 
 
 def _byte_to_char(text: str, data: bytes) -> Sequence[int] | None:
+    """For each byte offset of ``data`` (``text`` in UTF-8), the character offset; None when they are equal."""
     if len(data) == len(text):
         return None
-    out = [0] * (len(data) + 1)
-    pos = 0
-    for ci, ch in enumerate(text):
-        n = len(ch.encode("utf-8"))
-        for k in range(n):
-            out[pos + k] = ci
-        pos += n
-    out[pos] = len(text)
-    return out
+    codes = np.frombuffer(data, dtype=np.uint8)
+    index = np.empty(len(codes) + 1, dtype=np.int64)
+    index[0] = 0
+    np.cumsum((codes & 0xC0) != 0x80, out=index[1:])
+    # matches start and end on character boundaries, where index[b] counts the characters before byte b
+    return index.tolist()  # type: ignore[no-any-return]
 
 
 def _place(term: Term, m: Match, char_at: Sequence[int] | None, text: str) -> PlacedHit:

@@ -10,8 +10,8 @@ Two paths produce the same normalised text:
 
 The steps, in order (each documented in ``docs/architecture.md``):
 
-1. Unicode NFKC (only where the text is not already NFKC) and casefold.
-2. One merged translation table: accent folding (Latin and Greek), zero-width and format characters removed,
+1. Unicode NFKC (only where the text is not already NFKC).
+2. One merged translation table: casefold, accent folding (Latin and Greek), zero-width and format characters removed,
    punctuation and symbols to spaces, emoji padded with spaces. Listings that contain Vietnamese letters keep their
    accents (the matcher holds both the accented and the plain form of every term).
 3. Scripts written without spaces (Chinese, Japanese, Korean, Thai, Lao, Khmer, Myanmar) are set apart from other
@@ -66,6 +66,7 @@ _CYR_GREEK = re.compile(
 _MIXED_TOKEN = re.compile("[^ \n]*[\u0370-\u03ff\u0400-\u052f][^ \n]*")
 _LATIN = re.compile("[a-z]")
 _VIETNAMESE = re.compile("[ăđơưĂĐƠƯ\u1ea0-\u1ef9]")
+_SPECIAL = re.compile("[ăđơưĂĐƠƯ\u1ea0-\u1ef9\u0370-\u03ff\u0400-\u052f]")  # one scan gates both checks
 _LEET_TOKEN = re.compile(r"(?<![^ \n])[a-z0-9@$]*(?:[a-z][013457@$]|[013457@$][a-z])[a-z0-9@$]*(?![^ \n])")
 _QUANTITY = re.compile(r"\d+[a-z]+|[a-z]+\d+|@[a-z0-9]+")
 _LEADING_LEET = re.compile(r"[013457@$][a-z]{3,}|[a-z]{3,}[013457$]")
@@ -128,8 +129,19 @@ def _strip_marks(ch: str) -> str:
     return base.casefold() or ch
 
 
-TABLE = _build_table(keep_latin_accents=False)
-TABLE_VI = _build_table(keep_latin_accents=True)
+def _with_casefold(base: list[str]) -> list[str]:
+    """Fold case into the table, so that one ``str.translate`` does casefold and every folding at once
+    (``str.casefold`` is context-free: character by character)."""
+    out = list(base)
+    for cp in range(len(base)):
+        folded = chr(cp).casefold()
+        if folded != chr(cp):
+            out[cp] = "".join(base[ord(c)] if ord(c) < len(base) else c for c in folded)
+    return out
+
+
+TABLE = _with_casefold(_build_table(keep_latin_accents=False))
+TABLE_VI = _with_casefold(_build_table(keep_latin_accents=True))
 ASCII_TABLE = {cp: TABLE[cp] for cp in range(128) if TABLE[cp] != chr(cp)}
 
 
@@ -254,10 +266,48 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def _lut(table: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The table as a numpy lookup array for the characters that map to exactly one character, and a mask of
+    the others (deleted, expanded, padded)."""
+    lut = np.arange(0x110000, dtype=np.uint32)
+    multi = np.zeros(0x110000, dtype=bool)
+    for cp, out in enumerate(table):
+        if len(out) == 1:
+            lut[cp] = ord(out)
+        else:
+            multi[cp] = True
+    return lut, multi
+
+
+def _translate(s: str, table: list[str] | dict[int, str]) -> str:
+    """``s.translate(table)``, with one vectorised lookup for every listing whose characters all map 1:1; the
+    listings (between separators) that hold another character go through ``str.translate``."""
+    if table is ASCII_TABLE or s.isascii():
+        return s.translate(table)
+    lut, multi = (_LUT_VI, _MULTI_VI) if table is TABLE_VI else (_LUT, _MULTI)
+    codes = np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32)
+    fast: str = lut[codes].tobytes().decode("utf-32-le")
+    bad = np.flatnonzero(multi[codes])
+    if not len(bad):
+        return fast
+    seps = np.flatnonzero(codes == ord(SEPARATOR))
+    bounds = np.concatenate([[0], seps + 1, [len(codes)]])
+    segments = np.unique(np.searchsorted(bounds, bad, side="right") - 1)
+    pieces: list[str] = []
+    pos = 0
+    for seg in segments.tolist():
+        a, b = int(bounds[seg]), int(bounds[seg + 1])
+        pieces.append(fast[pos:a])
+        pieces.append(s[a:b].translate(table))
+        pos = b
+    pieces.append(fast[pos:])
+    return "".join(pieces)
+
+
 def _normalize_group(texts: Sequence[str], table: list[str] | dict[int, str], flags: int) -> bytes:
     s = f" {SEPARATOR} ".join(texts)
-    s = f" {s} ".casefold().translate(table)
-    if flags & _F_NOSPACE:
+    s = _translate(f" {s} ", table)  # casefold is part of the table
+    if not s.isascii() and _NO_SPACE_CHAR.search(s):
         s = " ".join(_NO_SPACE_SPLIT.split(s))  # pads every run with spaces, at C speed
     if flags & _F_CYRGREEK:
         s = _MIXED_TOKEN.sub(lambda m: _homoglyph_token(m.group()), s)
@@ -265,17 +315,16 @@ def _normalize_group(texts: Sequence[str], table: list[str] | dict[int, str], fl
     return _token_fixes(data, codes)
 
 
-_F_NOSPACE = 1
 _F_CYRGREEK = 2
 _F_VI = 4
 
 
 def _flags(text: str) -> int:
-    if text.isascii():
+    """What a listing needs beyond the common steps. Scripts without spaces are handled per group (a C-speed
+    regex split that is a no-op where there are none), so they need no flag."""
+    if text.isascii() or not _SPECIAL.search(text):
         return 0
     flags = _F_VI if _VIETNAMESE.search(text) else 0
-    if _NO_SPACE_CHAR.search(text):
-        flags |= _F_NOSPACE
     if _CYR_GREEK_CHAR.search(text) and _CYR_GREEK.search(text):
         flags |= _F_CYRGREEK
     return flags
@@ -363,9 +412,9 @@ Replacer = Callable[[str], str]
 
 
 def _not_one_to_one(table: list[str]) -> re.Pattern[str]:
-    """Characters that casefold and translate to anything but exactly one character."""
-    cps = [cp for cp in range(len(table)) if len(table[cp]) != 1 or len(chr(cp).casefold()) != 1
-           or len(chr(cp).casefold().translate(table)) != 1]
+    """Characters that translate (casefold included) to anything but exactly one character, and the separator
+    (the hot path maps it to a newline, the slow path to a space)."""
+    cps = sorted({ord(SEPARATOR)} | {cp for cp in range(len(table)) if len(table[cp]) != 1})
     ranges: list[str] = []
     start = prev = cps[0]
     for cp in [*cps[1:], -1]:
@@ -379,6 +428,8 @@ def _not_one_to_one(table: list[str]) -> re.Pattern[str]:
 
 _NOT_1TO1 = _not_one_to_one(TABLE)
 _NOT_1TO1_VI = _not_one_to_one(TABLE_VI)
+_LUT, _MULTI = _lut(TABLE)
+_LUT_VI, _MULTI_VI = _lut(TABLE_VI)
 
 
 def _rewrite(m: _Mapped, pattern: re.Pattern[str], repl: Replacer) -> _Mapped:
@@ -439,7 +490,7 @@ def _map_chars(text: str, prepared: str, nfkc_needed: bool, table: list[str] | d
                one_to_one: re.Pattern[str] | None) -> _Mapped:
     n = len(text)
     if not nfkc_needed and (one_to_one is None or not one_to_one.search(text)):
-        mapped = text.replace(SEPARATOR, " ").casefold().translate(table)
+        mapped = text.replace(SEPARATOR, " ").translate(table)
         idx = np.arange(n + 1, dtype=np.int64)
         starts = np.concatenate([[0], idx[:-1], [n]])
         ends = np.concatenate([[0], idx[1:], [n]])
@@ -454,7 +505,7 @@ def _map_chars(text: str, prepared: str, nfkc_needed: bool, table: list[str] | d
             while j < n and unicodedata.combining(text[j]):
                 j += 1
         cluster = unicodedata.normalize("NFKC", text[i:j]) if nfkc_needed else text[i:j]
-        for ch in cluster.replace(SEPARATOR, " ").casefold().translate(table):
+        for ch in cluster.replace(SEPARATOR, " ").translate(table):
             chars.append(ch)
             s_list.append(i)
             e_list.append(j)
@@ -476,7 +527,7 @@ def normalize(text: str) -> Normalized:
         mapped = _map_chars(text, prepared, nfkc_needed, TABLE_VI, _NOT_1TO1_VI)
     else:
         mapped = _map_chars(text, prepared, nfkc_needed, TABLE, _NOT_1TO1)
-    if flags & _F_NOSPACE:
+    if not text.isascii() and _NO_SPACE_CHAR.search(mapped[0]):
         mapped = _rewrite(mapped, _NO_SPACE_RUN, _pad_run)
     if flags & _F_CYRGREEK:
         mapped = _rewrite(mapped, _MIXED_TOKEN, _homoglyph_token)
