@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import hyperscan
 
-from .normalize import term_variants
+from .normalize import term_variants_many
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +32,9 @@ class Matcher:
         """``terms``: (text, lang) or (text, lang, plurals) tuples; pattern ids map back to indices into this
         sequence."""
         index: dict[bytes, list[int]] = {}
-        for i, entry in enumerate(terms):
-            text, lang = str(entry[0]), str(entry[1])
-            plurals = bool(entry[2]) if len(entry) > 2 else True
-            for variant in term_variants(text, lang, plurals):
+        specs = [(str(e[0]), str(e[1]), bool(e[2]) if len(e) > 2 else True) for e in terms]
+        for i, variants in enumerate(term_variants_many(specs)):
+            for variant in variants:
                 index.setdefault(variant.encode("utf-8"), []).append(i)
         self.patterns: list[bytes] = list(index)
         self.owners: list[tuple[int, ...]] = [tuple(dict.fromkeys(index[p])) for p in self.patterns]
