@@ -137,7 +137,7 @@ def big_library(n_terms: int) -> Library:
     return replace(lib, terms=terms)
 
 
-def run_pipeline(detector: Detector, texts: list[str], chunk: int = 512) -> float:
+def run_pipeline(detector: Detector, texts: list[str], chunk: int = 2048) -> float:
     t0 = time.perf_counter()
     for i in range(0, len(texts), chunk):
         detector.check_many(texts[i : i + chunk])
@@ -150,8 +150,8 @@ _WORKER: Detector | None = None
 def _work(args: tuple[int, int]) -> int:
     assert _WORKER is not None and _TEXTS is not None
     lo, hi = args
-    for i in range(lo, hi, 512):
-        _WORKER.check_many(_TEXTS[i : min(hi, i + 512)])
+    for i in range(lo, hi, 2048):
+        _WORKER.check_many(_TEXTS[i : min(hi, i + 2048)])
     return hi - lo
 
 
@@ -161,7 +161,7 @@ _TEXTS: list[str] | None = None
 def run_workers(detector: Detector, texts: list[str], workers: int) -> float:
     global _WORKER, _TEXTS
     _WORKER, _TEXTS = detector, texts
-    step = 4096
+    step = 8192
     spans = [(i, min(len(texts), i + step)) for i in range(0, len(texts), step)]
     ctx = multiprocessing.get_context("fork")
     t0 = time.perf_counter()
@@ -187,6 +187,53 @@ def naive_baseline(lib: Library, texts: list[str], sample_bytes: int) -> tuple[f
     return time.perf_counter() - t0, size
 
 
+def matcher_comparison(detector: Detector, texts: list[str]) -> dict[str, float]:
+    """Scan the same normalised buffer with Hyperscan (the engine's choice) and ahocorasick_rs, when installed."""
+    from wildwatch.detect.normalize import normalize_batch_bytes
+
+    batch = normalize_batch_bytes(texts[:20000])
+    data = batch.data
+    mb = len(data) / 1e6
+    out: dict[str, float] = {}
+    matcher = detector._subjects  # the benchmark measures the engine's own automaton
+    t0 = time.perf_counter()
+    matcher.scan(data)
+    out["hyperscan_mb_s"] = round(mb / (time.perf_counter() - t0), 1)
+    try:
+        import ahocorasick_rs
+    except ImportError:
+        return out
+    patterns = [p.decode("utf-8") for p in matcher.patterns]
+    t0 = time.perf_counter()
+    ac = ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.Standard)
+    out["ahocorasick_build_s"] = round(time.perf_counter() - t0, 2)
+    text = data.decode("utf-8")
+    t0 = time.perf_counter()
+    ac.find_matches_as_indexes(text, overlapping=True)
+    out["ahocorasick_rs_mb_s"] = round(mb / (time.perf_counter() - t0), 1)
+    return out
+
+
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+def parallel_ceiling(n: int = 6_000_000) -> float:
+    """How well this machine runs two CPU-bound processes at once: the speed-up of a pure-Python loop from one to
+    two processes (shared or throttled cores give less than 2)."""
+    t0 = time.perf_counter()
+    _spin(n)
+    one = time.perf_counter() - t0
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        t0 = time.perf_counter()
+        pool.map(_spin, [n, n])
+        two = time.perf_counter() - t0
+    return 2 * one / two
+
+
 def floor(path: Path) -> float:
     t0 = time.perf_counter()
     with path.open("rb") as f:
@@ -200,6 +247,7 @@ def main() -> int:
     ap.add_argument("--mb", type=float, default=100.0)
     ap.add_argument("--terms", type=int, default=20000)
     ap.add_argument("--baseline-mb", type=float, default=0.5)
+    ap.add_argument("--repeats", type=int, default=3, help="runs of each measure; the best is kept")
     ap.add_argument("--write-docs", action="store_true", help="write the table into docs/performance.md")
     args = ap.parse_args()
 
@@ -218,10 +266,17 @@ def main() -> int:
     build = time.perf_counter() - t0
     n_terms = len(lib.terms)
 
-    t_floor = floor(corpus_path)
-    t1 = run_pipeline(detector, texts)
-    t2 = run_workers(detector, texts, 2)
+    t_floor = min(floor(corpus_path) for _ in range(args.repeats))
+    t1s, t2s, ceilings = [], [], []
+    for _ in range(args.repeats):  # interleaved, best of N: this machine's cores are shared and noisy
+        t1s.append(run_pipeline(detector, texts))
+        gc.freeze()
+        t2s.append(run_workers(detector, texts, 2))
+        gc.unfreeze()
+        ceilings.append(parallel_ceiling())
+    t1, t2, ceiling = min(t1s), min(t2s), max(ceilings)
     t_base, base_bytes = naive_baseline(lib, texts, int(args.baseline_mb * 1e6))
+    matchers = matcher_comparison(detector, texts)
     corpus_path.unlink()
     positives = sum(1 for d in detector.check_many(texts[:20000]) if d.verdict != "allow")
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -233,8 +288,10 @@ def main() -> int:
         "pipeline_1w_mb_s": round(mb / t1, 1), "pipeline_1w_listings_s": round(len(texts) / t1),
         "pipeline_2w_mb_s": round(mb / t2, 1), "pipeline_2w_listings_s": round(len(texts) / t2),
         "speedup_2w": round(t1 / t2, 2),
+        "parallel_ceiling": round(ceiling, 2),
         "baseline_mb_s": round(base_bytes / 1e6 / t_base, 3),
         "flagged_in_first_20000": positives,
+        **matchers,
     }
     results["pipeline_vs_floor"] = round(results["pipeline_1w_mb_s"] / results["floor_mb_s"], 3)
     results["pipeline_vs_baseline"] = round(results["pipeline_1w_mb_s"] / results["baseline_mb_s"], 1)
@@ -259,10 +316,13 @@ def render(r: dict[str, Any]) -> str:
         f"| full pipeline, 1 worker | {r['pipeline_1w_mb_s']} | {r['pipeline_1w_listings_s']:,} | "
         f"{r['pipeline_vs_floor']} of floor; {r['pipeline_vs_baseline']}x baseline |",
         f"| full pipeline, 2 workers | {r['pipeline_2w_mb_s']} | {r['pipeline_2w_listings_s']:,} | "
-        f"{r['speedup_2w']}x the 1-worker run |",
+        f"{r['speedup_2w']}x the 1-worker run (this machine's ceiling for 2 processes: {r['parallel_ceiling']}x) |",
         f"| naive baseline: one `re` alternation over casefolded text | {r['baseline_mb_s']} | | 1.00 (baseline) |",
         "",
         f"Library build (normalise + compile {r['terms']:,} terms): {r['build_s']} s. Peak RSS: {r['peak_rss_mb']} MB.",
+        "",
+        f"Matchers on the same normalised buffer (subject automaton): Hyperscan {r.get('hyperscan_mb_s')} MB/s; "
+        f"ahocorasick_rs {r.get('ahocorasick_rs_mb_s', 'not installed')} MB/s.",
     ])
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from .detect.engine import Detector
 from .detect.library import load_path, load_starter
 
-CHUNK = 512
+CHUNK = 2048
 
 _worker_detector: Detector | None = None
 
