@@ -304,6 +304,25 @@ def _translate(s: str, table: list[str] | dict[int, str]) -> str:
     return "".join(pieces)
 
 
+def _token_candidates(text: str) -> tuple[bool, bool]:
+    """Whether a text may hold a leetspeak token or spaced-out letters (the hot path's vectorised test)."""
+    data = text.encode("utf-8")
+    codes = np.frombuffer(data, dtype=np.uint8)
+    if len(codes) < 3:
+        return False, False
+    letter = _IS_LETTER[codes]
+    leet = _IS_LEET[codes]
+    has_leet = bool(((letter[:-1] & leet[1:]) | (leet[:-1] & letter[1:])).any())
+    if len(codes) < 7:
+        return has_leet, False
+    single = letter | leet
+    space = codes == 32
+    has_singles = bool(
+        (space[:-6] & single[1:-5] & space[2:-4] & single[3:-3] & space[4:-2] & single[5:-1] & space[6:]).any()
+    )
+    return has_leet, has_singles
+
+
 def _normalize_group(texts: Sequence[str], table: list[str] | dict[int, str], flags: int) -> bytes:
     s = f" {SEPARATOR} ".join(texts)
     s = _translate(f" {s} ", table)  # casefold is part of the table
@@ -411,10 +430,8 @@ _Mapped = tuple[str, IntArray, IntArray]
 Replacer = Callable[[str], str]
 
 
-def _not_one_to_one(table: list[str]) -> re.Pattern[str]:
-    """Characters that translate (casefold included) to anything but exactly one character, and the separator
-    (the hot path maps it to a newline, the slow path to a space)."""
-    cps = sorted({ord(SEPARATOR)} | {cp for cp in range(len(table)) if len(table[cp]) != 1})
+def _char_class(cps: Sequence[int]) -> str:
+    """A regex character class for sorted code points, as ranges."""
     ranges: list[str] = []
     start = prev = cps[0]
     for cp in [*cps[1:], -1]:
@@ -423,11 +440,29 @@ def _not_one_to_one(table: list[str]) -> re.Pattern[str]:
             continue
         ranges.append(re.escape(chr(start)) + ("-" + re.escape(chr(prev)) if prev > start else ""))
         start = prev = cp
-    return re.compile("[" + "".join(ranges) + "\U00020000-\U0010ffff]")
+    return "[" + "".join(ranges) + "]"
+
+
+def _not_one_to_one(table: list[str]) -> re.Pattern[str]:
+    """Runs of characters that translate (casefold included) to anything but exactly one character, and the
+    separator (the hot path maps it to a newline, the slow path to a space)."""
+    cps = sorted({ord(SEPARATOR)} | {cp for cp in range(len(table)) if len(table[cp]) != 1})
+    return re.compile(_char_class(cps) + "+")
+
+
+def _nfkc_cluster_pattern() -> re.Pattern[str]:
+    """What NFKC can change: a compatibility character, a character followed by combining marks, a run of
+    conjoining Hangul jamo. Everything else is stable, so NFKC can run on these clusters alone."""
+    planes = [*range(0x20000), *range(0x2F800, 0x2FA20), *range(0xE0000, 0xE0080)]  # + CJK compat, tags
+    compat = [cp for cp in planes if unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
+              and not unicodedata.combining(chr(cp)) and not 0x1100 <= cp <= 0x11FF]
+    marks = [cp for cp in planes if unicodedata.combining(chr(cp))]
+    return re.compile(f".?{_char_class(marks)}+|[\u1100-\u11ff]+|{_char_class(compat)}", re.DOTALL)
 
 
 _NOT_1TO1 = _not_one_to_one(TABLE)
 _NOT_1TO1_VI = _not_one_to_one(TABLE_VI)
+_NFKC_CLUSTER = _nfkc_cluster_pattern()
 _LUT, _MULTI = _lut(TABLE)
 _LUT_VI, _MULTI_VI = _lut(TABLE_VI)
 
@@ -486,34 +521,29 @@ def _collapse_mapped(m: _Mapped) -> _Mapped:
     return codes[keep].tobytes().decode("utf-32-le"), starts[kept], ends[run_last]
 
 
-def _map_chars(text: str, prepared: str, nfkc_needed: bool, table: list[str] | dict[int, str],
-               one_to_one: re.Pattern[str] | None) -> _Mapped:
+def _map_chars(text: str, nfkc_needed: bool, table: list[str] | dict[int, str]) -> _Mapped:
+    """NFKC and the translation table, keeping for each output character the span of ``text`` it came from."""
     n = len(text)
-    if not nfkc_needed and (one_to_one is None or not one_to_one.search(text)):
-        mapped = text.replace(SEPARATOR, " ").translate(table)
-        idx = np.arange(n + 1, dtype=np.int64)
-        starts = np.concatenate([[0], idx[:-1], [n]])
-        ends = np.concatenate([[0], idx[1:], [n]])
-        return f" {mapped} ", starts, ends
-    chars: list[str] = [" "]
-    s_list: list[int] = [0]
-    e_list: list[int] = [0]
-    i = 0
-    while i < n:
-        j = i + 1
-        if nfkc_needed:
-            while j < n and unicodedata.combining(text[j]):
-                j += 1
-        cluster = unicodedata.normalize("NFKC", text[i:j]) if nfkc_needed else text[i:j]
-        for ch in cluster.replace(SEPARATOR, " ").translate(table):
-            chars.append(ch)
-            s_list.append(i)
-            e_list.append(j)
-        i = j
-    chars.append(" ")
-    s_list.append(n)
-    e_list.append(n)
-    return "".join(chars), np.array(s_list, dtype=np.int64), np.array(e_list, dtype=np.int64)
+    idx = np.arange(n + 1, dtype=np.int64)
+    mapped: _Mapped = (text, idx[:-1], idx[1:])
+    if nfkc_needed:
+        mapped = _rewrite(mapped, _NFKC_CLUSTER, lambda c: unicodedata.normalize("NFKC", c))
+    s, starts, ends = mapped
+    if table is ASCII_TABLE:
+        s = s.replace(SEPARATOR, " ").translate(table)
+    else:
+        lut, multi, pattern = (_LUT_VI, _MULTI_VI, _NOT_1TO1_VI) if table is TABLE_VI else (_LUT, _MULTI, _NOT_1TO1)
+        codes = np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32)
+        one_to_one = lut[codes].tobytes().decode("utf-32-le")
+        if multi[codes].any() or SEPARATOR in s:
+            # 1:1 characters are done; the others (deleted, expanded, padded) keep their spans in a rewrite
+            pieces = [one_to_one[i] if not multi[c] and c != ord(SEPARATOR) else s[i] for i, c in
+                      enumerate(codes.tolist())]
+            s, starts, ends = _rewrite(("".join(pieces), starts, ends), pattern,
+                                       lambda run: run.replace(SEPARATOR, " ").translate(table))
+        else:
+            s = one_to_one
+    return f" {s} ", np.concatenate([[0], starts, [n]]), np.concatenate([[0], ends, [n]])
 
 
 def normalize(text: str) -> Normalized:
@@ -521,19 +551,18 @@ def normalize(text: str) -> Normalized:
     prepared = _nfkc(text)
     nfkc_needed = prepared is not text and prepared != text
     flags = _flags(prepared)
-    if text.isascii():
-        mapped = _map_chars(text, prepared, False, ASCII_TABLE, None)
-    elif flags & _F_VI:
-        mapped = _map_chars(text, prepared, nfkc_needed, TABLE_VI, _NOT_1TO1_VI)
-    else:
-        mapped = _map_chars(text, prepared, nfkc_needed, TABLE, _NOT_1TO1)
+    table = ASCII_TABLE if text.isascii() else (TABLE_VI if flags & _F_VI else TABLE)
+    mapped = _map_chars(text, nfkc_needed, table)
     if not text.isascii() and _NO_SPACE_CHAR.search(mapped[0]):
         mapped = _rewrite(mapped, _NO_SPACE_RUN, _pad_run)
     if flags & _F_CYRGREEK:
         mapped = _rewrite(mapped, _MIXED_TOKEN, _homoglyph_token)
     mapped = _collapse_mapped(mapped)
-    mapped = _rewrite(mapped, _LEET_TOKEN, _deleet_token)
-    mapped = _rewrite(mapped, _SINGLES_RUN, _join_singles)
+    leet, singles = _token_candidates(mapped[0])
+    if leet:
+        mapped = _rewrite(mapped, _LEET_TOKEN, _deleet_token)
+    if singles:
+        mapped = _rewrite(mapped, _SINGLES_RUN, _join_singles)
     text_out, starts, ends = mapped
     return Normalized(text, text_out, tuple(starts.tolist()), tuple(ends.tolist()))
 
