@@ -307,7 +307,7 @@ def _byte_to_char(text: str, data: bytes) -> Sequence[int] | None:
     index[0] = 0
     np.cumsum((codes & 0xC0) != 0x80, out=index[1:])
     # matches start and end on character boundaries, where index[b] counts the characters before byte b
-    return index.tolist()  # type: ignore[no-any-return]
+    return index.tolist()
 
 
 def _place(term: Term, m: Match, char_at: Sequence[int] | None, text: str) -> PlacedHit:
