@@ -137,28 +137,31 @@ def big_library(n_terms: int) -> Library:
     return replace(lib, terms=terms)
 
 
-def run_pipeline(detector: Detector, texts: list[str], chunk: int = 2048) -> float:
-    t0 = time.perf_counter()
+def run_pipeline(detector: Detector, texts: list[str], chunk: int = 2048) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) to check every listing in this process."""
+    t0, c0 = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), chunk):
         detector.check_many(texts[i : i + chunk])
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 _WORKER: Detector | None = None
 
 
-def _work(args: tuple[int, int]) -> int:
+def _work(args: tuple[int, int]) -> tuple[int, float]:
     assert _WORKER is not None and _TEXTS is not None
     lo, hi = args
+    c0 = time.process_time()
     for i in range(lo, hi, 2048):
         _WORKER.check_many(_TEXTS[i : min(hi, i + 2048)])
-    return hi - lo
+    return hi - lo, time.process_time() - c0
 
 
 _TEXTS: list[str] | None = None
 
 
-def run_workers(detector: Detector, texts: list[str], workers: int) -> float:
+def run_workers(detector: Detector, texts: list[str], workers: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds summed over the workers) with ``workers`` forked processes."""
     global _WORKER, _TEXTS
     _WORKER, _TEXTS = detector, texts
     step = 8192
@@ -166,9 +169,10 @@ def run_workers(detector: Detector, texts: list[str], workers: int) -> float:
     ctx = multiprocessing.get_context("fork")
     t0 = time.perf_counter()
     with ctx.Pool(workers) as pool:
-        done = sum(pool.imap_unordered(_work, spans))
-    assert done == len(texts)
-    return time.perf_counter() - t0
+        results = list(pool.imap_unordered(_work, spans))
+    wall = time.perf_counter() - t0
+    assert sum(n for n, _ in results) == len(texts)
+    return wall, sum(c for _, c in results)
 
 
 def naive_baseline(lib: Library, texts: list[str], sample_bytes: int) -> tuple[float, int]:
@@ -267,14 +271,16 @@ def main() -> int:
     n_terms = len(lib.terms)
 
     t_floor = min(floor(corpus_path) for _ in range(args.repeats))
-    t1s, t2s, ceilings = [], [], []
+    runs1, runs2, ceilings = [], [], []
     for _ in range(args.repeats):  # interleaved, best of N: this machine's cores are shared and noisy
-        t1s.append(run_pipeline(detector, texts))
+        runs1.append(run_pipeline(detector, texts))
         gc.freeze()
-        t2s.append(run_workers(detector, texts, 2))
+        runs2.append(run_workers(detector, texts, 2))
         gc.unfreeze()
         ceilings.append(parallel_ceiling())
-    t1, t2, ceiling = min(t1s), min(t2s), max(ceilings)
+    t1, c1 = min(runs1)
+    t2, c2 = min(runs2)
+    ceiling = max(ceilings)
     t_base, base_bytes = naive_baseline(lib, texts, int(args.baseline_mb * 1e6))
     matchers = matcher_comparison(detector, texts)
     corpus_path.unlink()
@@ -288,6 +294,8 @@ def main() -> int:
         "pipeline_1w_mb_s": round(mb / t1, 1), "pipeline_1w_listings_s": round(len(texts) / t1),
         "pipeline_2w_mb_s": round(mb / t2, 1), "pipeline_2w_listings_s": round(len(texts) / t2),
         "speedup_2w": round(t1 / t2, 2),
+        "cpu_mb_s_1w": round(mb / c1, 1), "cpu_mb_s_per_core_2w": round(mb / c2, 1),
+        "cpu_efficiency_2w": round(c1 / c2, 2),
         "parallel_ceiling": round(ceiling, 2),
         "baseline_mb_s": round(base_bytes / 1e6 / t_base, 3),
         "flagged_in_first_20000": positives,
@@ -317,6 +325,8 @@ def render(r: dict[str, Any]) -> str:
         f"{r['pipeline_vs_floor']} of floor; {r['pipeline_vs_baseline']}x baseline |",
         f"| full pipeline, 2 workers | {r['pipeline_2w_mb_s']} | {r['pipeline_2w_listings_s']:,} | "
         f"{r['speedup_2w']}x the 1-worker run (this machine's ceiling for 2 processes: {r['parallel_ceiling']}x) |",
+        f"| per core, in CPU time: 1 worker / each of 2 workers | {r['cpu_mb_s_1w']} / "
+        f"{r['cpu_mb_s_per_core_2w']} | | {r['cpu_efficiency_2w']} (2-worker work per core vs 1) |",
         f"| naive baseline: one `re` alternation over casefolded text | {r['baseline_mb_s']} | | 1.00 (baseline) |",
         "",
         f"Library build (normalise + compile {r['terms']:,} terms): {r['build_s']} s. Peak RSS: {r['peak_rss_mb']} MB.",
