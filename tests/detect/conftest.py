@@ -49,6 +49,14 @@ def tiny_library() -> Library:
         _t("b3", "resin", "benign", context="replica"),
         _t("b4", "poaching", "benign", context="awareness"),
         _t("b5", "piano", "benign", context="replica", tags=("instrument",)),
+        _t("p5", "shark fin", "product", product="meat_eggs", category="restricted", tags=("shark_fin",)),
+        _t("b7", "shark fin antenna", "benign", context="replica"),
+        _t("b8", "fossil", "benign", context="fossil"),
+        _t("b9", "wooden", "benign", context="material"),
+        _t("k4", "modern", "part", tags=("modern",)),
+        _t("k5", "carving", "part", tags=("form",)),
+        _t("n6", "Stör", "name", lang="de", taxon="panthera-tigris", group="big-cats"),
+        _t("i5", "zu verkaufen", "intent", lang="de"),
     ]
     import json
     from importlib import resources

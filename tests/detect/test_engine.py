@@ -142,3 +142,10 @@ def test_random_unicode_never_crashes(tiny_detector: Detector, texts: list[str])
         for h in d.hits:
             assert 0 <= h.start <= h.end <= len(text)
     tiny_detector.check_search(texts[0])
+
+
+def test_a_benign_phrase_that_swallows_a_wildlife_word_explains_itself(tiny_detector: Detector) -> None:
+    d = tiny_detector.check("Tiger Balm, 30 g")
+    assert d.verdict == "allow"
+    assert d.reasons == ("'tiger balm' is a brand or idiom phrase, not a wildlife product",)
+    assert [("Tiger Balm, 30 g"[h.start : h.end], h.kind) for h in d.hits] == [("Tiger Balm", "benign")]

@@ -98,3 +98,27 @@ def test_unknown_profile_and_bad_rules(tiny: Library) -> None:
         Policy(bad2)
     with pytest.raises(PolicyError, match="unknown category"):
         Profile.from_dict("p", {"overrides": [{"select": {"product": "ivory"}, "category": "maybe"}]})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("fossil shark fin for sale", "allow"),  # fossils are not wildlife products
+        ("modern shark fin, not a fossil, for sale", "review"),  # the seller says modern: the fossil rule yields
+        ("shark fin for sale", "review"),  # restricted: review, never block
+        ("wooden tiger carving for sale", "allow"),  # a material depicting an ambiguous animal
+        ("shark fin antenna cover, black. Our unique shark fin design fits every car roof", "allow"),  # swallowed
+        ("ivory box, c.1890", "review"),  # an antique date says "ivory" is the material
+        ("rhino horn, $500", "block"),  # a price is an offer
+    ],
+)
+def test_context_rules(tiny_detector: Detector, text: str, expected: str) -> None:
+    assert verdict(tiny_detector, text) == expected, tiny_detector.check(text).reasons
+
+
+def test_language_consistency(tiny_detector: Detector) -> None:
+    # German "Stör" folds to "stor": the English word "store" must not match it...
+    assert tiny_detector.check("visit our store today, for sale").hits == ()
+    # ...but the German word with its umlaut, or in German company, does.
+    assert any(h.term == "Stör" for h in tiny_detector.check("Stör zu verkaufen").hits)
+    assert any(h.term == "Stör" for h in tiny_detector.check("stor zu verkaufen").hits)  # a German phrase

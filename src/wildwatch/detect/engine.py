@@ -177,7 +177,14 @@ class Detector:
         placed = language_consistent(placed, norm)
         assessment = self.policy.assess(placed, price=has_price(text), dated=has_old_date(text))
         if not assessment.subjects:
-            return Decision("allow", 0.0, (), (), self.library.version)
+            absorbed = [p for p in placed if p.absorbed]
+            if not absorbed:
+                return Decision("allow", 0.0, (), (), self.library.version)
+            reasons = tuple(dict.fromkeys(
+                f"'{p.term.term}' is a {_CONTEXT_NAMES.get(p.term.context or '', 'benign')} phrase, "
+                "not a wildlife product" for p in absorbed))
+            hits = tuple(self._hit(p, norm, None, None) for p in absorbed)
+            return Decision("allow", 0.0, hits, reasons, self.library.version)
         categories = {id(s.hit): s.category for s in assessment.subjects}
         products = {id(s.hit): s.product for s in assessment.subjects}
         hits = tuple(self._hit(p, norm, categories.get(id(p)), products.get(id(p))) for p in placed)
@@ -248,6 +255,10 @@ _OLD_DATE = re.compile(
 def has_old_date(text: str) -> bool:
     """A year before 1950, a circa date or a century (antique dating)."""
     return _OLD_DATE.search(text) is not None
+
+
+_CONTEXT_NAMES = {"colour": "colour", "brand": "brand or idiom", "replica": "toy, replica or imitation",
+                  "material": "material or motif", "fossil": "fossil", "awareness": "news or awareness"}
 
 
 #: Languages whose terms count anywhere: the marketplaces' lingua franca, and language-neutral entries (emoji).
