@@ -65,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _add_library_args(p)
 
+    p = sub.add_parser("hub", help="the hub's management commands (migrate, runserver, demo, apikey, ...)",
+                       add_help=False)
+    p.add_argument("hub_args", nargs=argparse.REMAINDER)
+
     p = sub.add_parser("library", help="build, inspect or import keyword libraries")
     lsub = p.add_subparsers(dest="library_command", required=True)
     b = lsub.add_parser("build", help="write a library bundle (.wwlib)")
@@ -80,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["hub"]:  # Django parses its own arguments
+        from .hub.manage import main as hub_main
+
+        return hub_main(argv[1:] or ["help"])
     args = build_parser().parse_args(argv)
     try:
         handler = {"check": cmd_check, "scan": cmd_scan, "eval": cmd_eval, "library": cmd_library}[args.command]

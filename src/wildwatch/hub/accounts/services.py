@@ -1,0 +1,134 @@
+"""Every write about organisations, people and keys goes through these functions; each one is audited."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ApiKey, AuditEntry, Membership, Organisation, Platform
+from .roles import ROLES_BY_KIND, Role
+
+User = get_user_model()
+KEY_PREFIX = "ww"
+
+
+class AccountsError(ValueError):
+    """A request that breaks a rule of the accounts domain (unknown organisation, role not allowed, ...)."""
+
+
+def audit(action: str, *, actor: Any = None, organisation: Organisation | None = None, api_key: ApiKey | None = None,
+          target: str = "", **details: Any) -> AuditEntry:
+    if isinstance(actor, AnonymousUser):
+        actor = None
+    if organisation is None and actor is not None:
+        membership = Membership.objects.filter(user=actor).select_related("organisation").first()
+        organisation = membership.organisation if membership else None
+    return AuditEntry.objects.create(actor=actor, organisation=organisation, api_key=api_key, action=action,
+                                     target=target[:200], details=details)
+
+
+@transaction.atomic
+def create_organisation(slug: str, name: str, kind: str, *, country: str = "", actor: Any = None) -> Organisation:
+    org, created = Organisation.objects.get_or_create(slug=slug, defaults={"name": name, "kind": kind,
+                                                                            "country": country})
+    if created:
+        audit("organisation.create", actor=actor, organisation=org, target=slug, kind=kind)
+    return org
+
+
+@transaction.atomic
+def add_platform(org: Organisation, slug: str, name: str, type: str, countries: list[str] | None = None,
+                 *, actor: Any = None) -> Platform:
+    if org.kind != "member":
+        raise AccountsError(f"only member companies have platforms, and {org.slug} is a {org.kind}")
+    platform, created = Platform.objects.get_or_create(
+        slug=slug, defaults={"organisation": org, "name": name, "type": type, "countries": countries or []})
+    if created:
+        audit("platform.create", actor=actor, organisation=org, target=slug, type=type)
+    return platform
+
+
+@transaction.atomic
+def add_member(org: Organisation, username: str, role: str, *, password: str | None = None, email: str = "",
+               actor: Any = None) -> AbstractBaseUser:
+    if role not in ROLES_BY_KIND[org.kind]:
+        raise AccountsError(f"an organisation of kind {org.kind} cannot give the role {role}")
+    user, created = User.objects.get_or_create(username=username, defaults={"email": email})
+    if created:
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.is_staff = role == Role.COALITION_ADMIN
+        user.save()
+    _, new_role = Membership.objects.get_or_create(user=user, organisation=org, role=role)
+    if created or new_role:
+        audit("member.add", actor=actor, organisation=org, target=username, role=role)
+    return user
+
+
+def roles_of(user: Any) -> set[str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    return set(Membership.objects.filter(user=user).values_list("role", flat=True))
+
+
+def organisations_of(user: Any) -> list[Organisation]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return list(Organisation.objects.filter(memberships__user=user).distinct())
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def create_api_key(org_slug: str, platform_slug: str | None = None, role: str = Role.ENGINEER, *, name: str = "",
+                   actor: Any = None) -> tuple[ApiKey, str]:
+    """A new key for a platform of a member company (its first platform by default). Returns the key and the
+    plaintext, which is shown once and never stored."""
+    try:
+        org = Organisation.objects.get(slug=org_slug)
+    except Organisation.DoesNotExist as exc:
+        raise AccountsError(f"no organisation {org_slug!r}") from exc
+    if org.kind != "member":
+        raise AccountsError(f"API keys belong to member companies' platforms; {org_slug} is a {org.kind}")
+    platforms = org.platforms.order_by("created_at", "id")
+    platform = platforms.filter(slug=platform_slug).first() if platform_slug else platforms.first()
+    if platform is None:
+        raise AccountsError(f"{org_slug} has no platform {platform_slug!r}" if platform_slug
+                            else f"{org_slug} has no platform yet")
+    if role not in ROLES_BY_KIND[org.kind]:
+        raise AccountsError(f"a key cannot have the role {role}")
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(platform=platform, role=role, prefix=prefix, secret_hash=_hash(secret), name=name,
+                                created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    audit("apikey.create", actor=actor, organisation=org, target=f"{platform.slug}:{prefix}", role=role)
+    return key, f"{KEY_PREFIX}_{prefix}_{secret}"
+
+
+def authenticate_key(plaintext: str) -> ApiKey | None:
+    """The active key for a plaintext, or None (unknown, malformed or revoked)."""
+    parts = plaintext.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    key = ApiKey.objects.select_related("platform__organisation").filter(prefix=parts[1]).first()
+    if key is None or key.revoked_at is not None or not secrets.compare_digest(key.secret_hash, _hash(parts[2])):
+        return None
+    return key
+
+
+@transaction.atomic
+def revoke_api_key(key: ApiKey, *, actor: Any = None) -> None:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        audit("apikey.revoke", actor=actor, organisation=key.platform.organisation, target=key.prefix)

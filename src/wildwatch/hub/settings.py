@@ -1,0 +1,126 @@
+"""Settings of the wildwatch hub, read from the environment.
+
+| variable | meaning | default |
+|---|---|---|
+| ``DATABASE_URL`` | any database by URL (``sqlite:///path``, ``postgres://user@host/db``) | embedded SQLite in ``var/`` |
+| ``WILDWATCH_SECRET_KEY`` | Django's secret key | a development key (refused when ``WILDWATCH_DEBUG`` is off) |
+| ``WILDWATCH_DEBUG`` | ``1`` for development | ``1`` |
+| ``WILDWATCH_ALLOWED_HOSTS`` | comma-separated host names | ``127.0.0.1,localhost`` |
+| ``WILDWATCH_VAR`` | folder for the SQLite file, the signing key and uploads | ``./var`` |
+| ``WILDWATCH_SIGNING_KEY`` | path of the hub's Ed25519 private key (PEM) | ``$WILDWATCH_VAR/signing-key.pem``, made on first use |
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("WILDWATCH_VAR", Path.cwd() / "var")).resolve()
+
+DEBUG = os.environ.get("WILDWATCH_DEBUG", "1") == "1"
+SECRET_KEY = os.environ.get("WILDWATCH_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise RuntimeError("WILDWATCH_SECRET_KEY must be set when WILDWATCH_DEBUG is off")
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("WILDWATCH_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "django_q",
+    "wildwatch.hub.accounts",
+    "wildwatch.hub.library",
+    "wildwatch.hub.public",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "wildwatch.hub.urls"
+WSGI_APPLICATION = "wildwatch.hub.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{VAR_DIR / 'hub.sqlite3'}", conn_max_age=60, conn_health_checks=True
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-hub.sqlite3")}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+EMAIL_BACKEND = os.environ.get("WILDWATCH_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+SIGNING_KEY_PATH = Path(os.environ.get("WILDWATCH_SIGNING_KEY", VAR_DIR / "signing-key.pem"))
+
+# The task queue: django-q2 with the database as broker (retries and schedules on SQLite and PostgreSQL).
+Q_CLUSTER = {
+    "name": "wildwatch",
+    "orm": "default",
+    "workers": int(os.environ.get("WILDWATCH_Q_WORKERS", "2")),
+    "timeout": 300,
+    "retry": 360,
+    "max_attempts": 5,
+    "catch_up": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("WILDWATCH_LOG_LEVEL", "WARNING")},
+}

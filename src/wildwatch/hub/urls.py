@@ -1,0 +1,12 @@
+"""The hub's URLs. Every view states the roles that may use it (see ``accounts.permissions``)."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("wildwatch.hub.accounts.urls")),
+    path("library/", include("wildwatch.hub.library.urls")),
+    path("", include("wildwatch.hub.public.urls")),
+]

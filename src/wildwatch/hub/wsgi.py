@@ -1,0 +1,8 @@
+"""WSGI entry point: ``gunicorn wildwatch.hub.wsgi``."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wildwatch.hub.settings")
+application = get_wsgi_application()

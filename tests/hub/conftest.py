@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from wildwatch.hub.accounts import services
+from wildwatch.hub.accounts.roles import Role
+
+PASSWORD = "correct-horse-battery-9"
+
+#: one user per role: (organisation slug, organisation kind, role)
+ROLE_USERS: dict[str, tuple[str, str]] = {
+    Role.ANALYST: ("t-ngo", "ngo"),
+    Role.COALITION_ADMIN: ("t-ngo", "ngo"),
+    Role.REVIEWER: ("t-market", "member"),
+    Role.MEMBER_ADMIN: ("t-market", "member"),
+    Role.ENGINEER: ("t-market", "member"),
+    Role.OFFICER: ("t-police", "agency"),
+    Role.VOLUNTEER: ("t-volunteers", "volunteers"),
+}
+
+
+@pytest.fixture
+def role_users(db: Any) -> dict[str, Any]:
+    """A user for every role, in organisations of the right kinds; password ``PASSWORD``."""
+    users = {}
+    for role, (slug, kind) in ROLE_USERS.items():
+        org = services.create_organisation(slug, slug.upper(), kind)
+        if kind == "member" and not org.platforms.exists():
+            services.add_platform(org, f"{slug}-shop", "Shop", "ecommerce", ["FR"])
+        users[role] = services.add_member(org, f"user-{role}", role, password=PASSWORD)
+    return users
