@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench eval clean
+.PHONY: run scan-demo test test-postgres lint typecheck unit bench eval clean
 
 # Create (or reuse) the virtual environment and install the locked dependencies.
 $(STAMP): requirements.lock pyproject.toml
@@ -14,10 +14,19 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
-# The main job: scan the bundled demo listings and print the summary.
+# The main job: the hub on http://127.0.0.1:8000 with its embedded SQLite database (var/hub.sqlite3), seeded
+# with the starter library and the demo data; the task-queue worker runs beside it.
 run: $(STAMP)
+	$(BIN)/wildwatch hub migrate --noinput -v0
+	$(BIN)/wildwatch hub demo
+	@echo "hub on http://127.0.0.1:8000 (Ctrl-C stops it)"
+	@$(BIN)/wildwatch hub qcluster > var/qcluster.log 2>&1 & echo $$! > var/qcluster.pid; \
+	  trap 'kill $$(cat var/qcluster.pid) 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/wildwatch hub runserver 127.0.0.1:8000
+
+# Scan the bundled demo listings with the engine alone and print the summary.
+scan-demo: $(STAMP)
 	$(BIN)/wildwatch scan src/wildwatch/data/demo/listings.jsonl -o demo-results.jsonl --workers 2
-	@echo "decisions written to demo-results.jsonl"
 
 # The whole test suite: lint, types, then every test.
 test: $(STAMP) lint typecheck unit
@@ -30,6 +39,10 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -n auto -p no:cacheprovider $(PYTEST_ARGS)
+
+# The tests that depend on the database, on PostgreSQL (DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/wildwatch).
+test-postgres: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider tests/hub $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scan_bench.py

@@ -21,6 +21,12 @@ ROLE_USERS: dict[str, tuple[str, str]] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """Tests need no slow password hashing (production keeps Django's default)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def role_users(db: Any) -> dict[str, Any]:
     """A user for every role, in organisations of the right kinds; password ``PASSWORD``."""
@@ -31,3 +37,8 @@ def role_users(db: Any) -> dict[str, Any]:
             services.add_platform(org, f"{slug}-shop", "Shop", "ecommerce", ["FR"])
         users[role] = services.add_member(org, f"user-{role}", role, password=PASSWORD)
     return users
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD

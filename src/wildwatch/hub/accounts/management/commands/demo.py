@@ -1,0 +1,86 @@
+"""``wildwatch hub demo``: loads the starter library and the demo data set. Safe to run again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from wildwatch.hub.accounts import services
+from wildwatch.hub.accounts.roles import Role
+
+DEMO_PASSWORD = "wildwatch-demo-2026"
+
+#: (slug, name, kind, country)
+ORGANISATIONS = [
+    ("demo-ngo", "Wild Futures Coalition (demo NGO)", "ngo", "GB"),
+    ("demo-ngo-2", "Pangolin Watch Asia (demo NGO)", "ngo", "VN"),
+    ("demo-ngo-3", "Ivory Free Africa (demo NGO)", "ngo", "KE"),
+    ("demo-market", "Demo Market Inc.", "member", "US"),
+    ("demo-social", "Demo Social Ltd.", "member", "IE"),
+    ("demo-classifieds", "Demo Classifieds SA", "member", "FR"),
+    ("demo-asia", "Demo Asia Commerce", "member", "SG"),
+    ("demo-police", "Demo Wildlife Crime Unit", "agency", "GB"),
+    ("demo-volunteers", "Cyber Spotters (demo)", "volunteers", "GB"),
+]
+#: (organisation, slug, name, type, countries)
+PLATFORMS = [
+    ("demo-market", "demo-market-shop", "DemoMarket", "ecommerce", ["US", "GB", "DE"]),
+    ("demo-social", "demo-social-network", "DemoSocial", "social", ["IE", "FR", "VN", "ID"]),
+    ("demo-social", "demo-social-chat", "DemoChat", "messaging", ["VN", "TH"]),
+    ("demo-classifieds", "demo-classifieds-ads", "DemoAnnonces", "ecommerce", ["FR", "BE"]),
+    ("demo-asia", "demo-asia-mall", "DemoMall", "ecommerce", ["SG", "MY", "TH"]),
+    ("demo-asia", "demo-asia-search", "DemoSearch", "search", ["SG", "ID"]),
+]
+#: (username, organisation, role)
+USERS = [
+    ("analyst", "demo-ngo", Role.ANALYST),
+    ("analyst2", "demo-ngo-2", Role.ANALYST),
+    ("coalition-admin", "demo-ngo", Role.COALITION_ADMIN),
+    ("reviewer", "demo-market", Role.REVIEWER),
+    ("member-admin", "demo-market", Role.MEMBER_ADMIN),
+    ("engineer", "demo-market", Role.ENGINEER),
+    ("social-reviewer", "demo-social", Role.REVIEWER),
+    ("officer", "demo-police", Role.OFFICER),
+    ("volunteer", "demo-volunteers", Role.VOLUNTEER),
+    ("volunteer2", "demo-volunteers", Role.VOLUNTEER),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the starter library and the demo organisations, platforms and accounts (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-library", action="store_true", help="skip the starter library")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            orgs = {slug: services.create_organisation(slug, name, kind, country=country)
+                    for slug, name, kind, country in ORGANISATIONS}
+            for org, slug, name, ptype, countries in PLATFORMS:
+                services.add_platform(orgs[org], slug, name, ptype, countries)
+            for username, org, role in USERS:
+                services.add_member(orgs[org], username, role, password=DEMO_PASSWORD,
+                                    email=f"{username}@demo.wildwatch.invalid")
+        if not options["no_library"]:
+            self._library()
+        self.stdout.write("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+        for username, org, role in USERS:
+            self.stdout.write(f"  {username:<16} {role:<16} {org}")
+
+    def _library(self) -> None:
+        try:
+            from wildwatch.hub.library import services as library_services
+        except ImportError:  # pragma: no cover - the library services are optional while being built
+            return
+        import_starter = getattr(library_services, "import_starter", None)
+        if import_starter is None:  # pragma: no cover
+            return
+        counts = import_starter()
+        self.stdout.write(f"Starter library: {counts}")
+        from wildwatch.hub.library.models import Release
+
+        if not Release.objects.exists():
+            release = library_services.publish_release(actor=None, changelog="Starter library")
+            self.stdout.write(f"Published release {release.number} ({release.content_digest})")
