@@ -65,7 +65,7 @@ class Command(BaseCommand):
                                     email=f"{username}@demo.wildwatch.invalid")
         if not options["no_library"]:
             self._library()
-        self.stdout.write("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, org, role in USERS:
             self.stdout.write(f"  {username:<16} {role:<16} {org}")
 
