@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("WILDWATCH_VAR", Path.cwd() / "var")).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = os.environ.get("WILDWATCH_DEBUG", "1") == "1"
 SECRET_KEY = os.environ.get("WILDWATCH_SECRET_KEY", "")

@@ -127,8 +127,20 @@ class ReleaseImmutable(Exception):
     """A published release cannot be changed or deleted."""
 
 
+class ReleaseQuerySet(models.QuerySet["Release"]):
+    """Bulk updates and deletes of releases are refused as well."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ReleaseImmutable("published releases cannot change")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ReleaseImmutable("published releases cannot be deleted")
+
+
 class Release(models.Model):
     """An immutable, numbered, signed release of the whole library."""
+
+    objects = ReleaseQuerySet.as_manager()
 
     number = models.PositiveIntegerField(unique=True)
     library_version = models.CharField(max_length=40)
