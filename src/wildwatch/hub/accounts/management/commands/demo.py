@@ -78,7 +78,11 @@ class Command(BaseCommand):
         if import_starter is None:  # pragma: no cover
             return
         counts = import_starter()
-        self.stdout.write(f"Starter library: {counts}")
+        self.stdout.write("Starter library: " + ", ".join(
+            f"{table} {sum(c.values())}" for table, c in counts.items()))
+        from wildwatch.hub.library.tasks import ensure_schedules
+
+        ensure_schedules()
         from wildwatch.hub.library.models import Release
 
         if not Release.objects.exists():
