@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_q",
     "wildwatch.hub.accounts",
     "wildwatch.hub.library",
+    "wildwatch.hub.policies",
     "wildwatch.hub.public",
 ]
 

@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("wildwatch.hub.accounts.urls")),
     path("library/", include("wildwatch.hub.library.urls")),
+    path("policies/", include("wildwatch.hub.policies.urls")),
     path("", include("wildwatch.hub.public.urls")),
 ]
