@@ -14,10 +14,11 @@ def test_switch_the_ui_to_french(live_server: Any, page: Any, shot: Any) -> None
     assert page.locator("html").get_attribute("lang") == "en"
     english_nav = page.locator("nav").inner_text()
     page.select_option("#language", "fr")
-    page.get_by_role("button", name="Go").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Go").click()
     assert page.locator("html").get_attribute("lang") == "fr"
     assert page.locator("nav").inner_text() != english_nav  # the navigation is translated
+    assert "Quelles espèces sont protégées" in page.locator("nav").inner_text()
     shot(page, "home-fr")
     # the choice sticks across pages
     page.goto(live_server.url + "/species/")

@@ -15,8 +15,8 @@ def test_search_species_in_vietnamese(live_server: Any, page: Any, shot: Any) ->
     import_starter()
     page.goto(live_server.url + "/species/")
     page.fill("#id_q", "tê tê")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     results = page.locator("main").inner_text()
     assert "Manidae" in results  # pangolins
     assert "(Vietnamese)" in results  # the name that matched, and its language
