@@ -65,8 +65,10 @@ def add_member(org: Organisation, username: str, role: str, *, password: str | N
             user.set_password(password)
         else:
             user.set_unusable_password()
-        user.is_staff = role == Role.COALITION_ADMIN
         user.save()
+    if role == Role.COALITION_ADMIN and not (user.is_staff and user.is_superuser):
+        user.is_staff = user.is_superuser = True  # the Django admin, for raw data, is the coalition admins' tool
+        user.save(update_fields=["is_staff", "is_superuser"])
     _, new_role = Membership.objects.get_or_create(user=user, organisation=org, role=role)
     if created or new_role:
         audit("member.add", actor=actor, organisation=org, target=username, role=role)
