@@ -24,6 +24,7 @@ checks that the committed ``names.json`` equals a fresh build.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import html
 import json
 import os
@@ -149,11 +150,18 @@ _STRAY_RE = re.compile(r"^[\s\[\]()'\"’.\-–—:]+|[\s\[\]()'\"’.\-–—:]
 
 
 class Name(TypedDict):
+    id: str
     taxon: str
     lang: str
     name: str
     source: str
     ambiguous: bool
+
+
+def name_id(taxon: str, lang: str, name: str) -> str:
+    """A stable id: the same name of the same taxon in the same language keeps its id whatever the file order."""
+    digest = hashlib.sha256(f"{taxon}|{lang}|{name.casefold()}".encode()).hexdigest()[:10]
+    return f"n-{taxon}-{lang}-{digest}"
 
 
 def default_shared_dir() -> Path:
@@ -248,7 +256,8 @@ def build(taxa_path: Path, supplement_path: Path, vertebrata_dir: Path) -> list[
         if key in seen:
             seen[key]["ambiguous"] = seen[key]["ambiguous"] or amb
             return
-        entry: Name = {"taxon": taxon, "lang": lang, "name": name, "source": source, "ambiguous": amb}
+        entry: Name = {"id": name_id(taxon, lang, name), "taxon": taxon, "lang": lang, "name": name, "source": source,
+                       "ambiguous": amb}
         seen[key] = entry
         by_taxon[taxon][lang].append(entry)
 
