@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from wildwatch.detect.normalize import normalize_term
 from wildwatch.hub.library.models import CommonName, Taxon, Term
 from wildwatch.hub.library.services import import_starter
 
@@ -55,11 +56,14 @@ def _public_vocabulary() -> str:
 
 
 def _secret_terms() -> set[str]:
-    public = {n.casefold() for n in CommonName.objects.values_list("name", flat=True)}
-    public |= {n.casefold() for n in Taxon.objects.values_list("scientific_name", flat=True)}
+    """Term strings that are not also public (a common or scientific name, compared as the engine normalises
+    them: "ox blood coral" is the public name "ox-blood coral"), nor words of the hub's own public copy."""
+    names = [*CommonName.objects.values_list("name", flat=True), *Taxon.objects.values_list("scientific_name",
+                                                                                              flat=True)]
+    public = {normalize_term(n) for n in names}
     vocabulary = _Text(_public_vocabulary())
     return {t for t in (t.casefold() for t in Term.objects.values_list("term", flat=True))
-            if len(t) >= 4 and t not in public and not _found(t, vocabulary)}
+            if len(t) >= 4 and normalize_term(t) not in public and not _found(t, vocabulary)}
 
 
 class _Text:

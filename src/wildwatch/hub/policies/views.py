@@ -23,7 +23,7 @@ def platform(request: HttpRequest, slug: str) -> HttpResponse:
     coalition = bool(roles_of(request.user) & COALITION)
     if not coalition and plat.organisation not in organisations_of(request.user):
         raise PermissionDenied("another organisation's platform")
-    may_propose = plat.organisation.memberships.filter(user=request.user, role=Role.MEMBER_ADMIN).exists()
+    may_propose = Role.MEMBER_ADMIN in roles_of(request.user) and plat.organisation in organisations_of(request.user)
     error = ""
     overrides_text = request.POST.get("overrides", "[]")
     if request.method == "POST":

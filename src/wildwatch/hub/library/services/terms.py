@@ -36,7 +36,7 @@ def _plain(field: str, value: Any) -> Any:
     return value
 
 
-def _apply(term: Term, fields: Mapping[str, Any]) -> dict[str, list[Any]]:
+def apply_fields(term: Term, fields: Mapping[str, Any]) -> dict[str, list[Any]]:
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
         raise ValidationError(f"fields that cannot be set: {', '.join(unknown)}")
@@ -74,7 +74,7 @@ def create_term(fields: Mapping[str, Any], actor: Any = None) -> Term:
     """A new active term (``term_id`` is made from kind, term and language unless given)."""
     data = dict(fields)
     term = Term(term_id=str(data.pop("term_id", "") or _new_term_id(data)))
-    _apply(term, data)
+    apply_fields(term, data)
     term.save()
     audit("term.create", actor=actor, target=term.term_id, term=term.term, lang=term.lang, kind=term.kind)
     return term
@@ -85,7 +85,7 @@ def update_term(term: Term, fields: Mapping[str, Any], actor: Any = None) -> Ter
     """Change some fields of a term (see ``EDITABLE_FIELDS``); raises ``ValidationError`` on bad values. Writes
     and audits only when something changed."""
     term = Term.objects.select_for_update().get(pk=term.pk)
-    changes = _apply(term, fields)
+    changes = apply_fields(term, fields)
     if changes:
         term.save()
         audit("term.update", actor=actor, target=term.term_id, changes=changes)
