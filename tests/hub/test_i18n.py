@@ -26,14 +26,10 @@ HUB = ROOT / "src" / "wildwatch" / "hub"
 FRENCH = HUB / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 
 #: The files whose every marked string must have a French translation.
+#: every template and Python module of the hub (migrations aside): all visible strings are translated
 COVERED = [
-    *sorted((HUB / "templates" / "public").glob("*.html")),
-    HUB / "templates" / "base.html",
-    *sorted((HUB / "templates" / "accounts").glob("*.html")),
-    *sorted((HUB / "templates" / "registration").glob("*.html")),
-    *sorted((HUB / "public").glob("*.py")),
-    HUB / "accounts" / "roles.py",
-    HUB / "settings.py",
+    *sorted((HUB / "templates").rglob("*.html")),
+    *sorted(p for p in HUB.rglob("*.py") if "migrations" not in p.parts),
 ]
 
 
