@@ -134,7 +134,7 @@ def propose(action: str, *, actor: Any, term: Term | None = None, payload: Mappi
 
 def _decidable(proposal: Proposal, actor: Any) -> Proposal:
     _require_analyst(actor)
-    locked = Proposal.objects.select_for_update().select_related("term").get(pk=proposal.pk)
+    locked = Proposal.objects.select_for_update(of=("self",)).select_related("term").get(pk=proposal.pk)
     if locked.state != Proposal.State.PENDING:
         raise CurationError(f"this proposal was already {locked.state}")
     return locked

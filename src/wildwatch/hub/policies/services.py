@@ -42,7 +42,8 @@ def propose_profile(platform: Platform, overrides: str | list[Any], *, actor: An
     if not _admin_of(actor, platform):
         raise PermissionDenied("only the platform's member admins may propose its policy profile")
     data = parse_overrides(overrides)
-    current = ProfileVersion.objects.select_for_update().filter(platform=platform).aggregate(n=Max("number"))["n"]
+    Platform.objects.select_for_update().filter(pk=platform.pk).first()  # one numbering per platform at a time
+    current = ProfileVersion.objects.filter(platform=platform).aggregate(n=Max("number"))["n"]
     version = ProfileVersion.objects.create(platform=platform, number=(current or 0) + 1, overrides=data,
                                             description=description, proposed_by=actor)
     audit("profile.propose", actor=actor, organisation=platform.organisation, target=f"{platform.slug}:{version.number}")
