@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wildwatch.detect.normalize import normalize, normalize_batch, normalize_term, term_variants
+from wildwatch.detect.normalize import normalize, normalize_batch, normalize_term
+from wildwatch.detect.variants import term_variants
 
 
 def norm(text: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import hyperscan
 
-from .normalize import term_variants_many
+from .variants import term_variants_many
 
 
 @dataclass(frozen=True, slots=True)

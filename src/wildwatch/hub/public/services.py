@@ -25,7 +25,9 @@ from django.utils.translation import get_language, get_language_info, gettext
 from django.utils.translation import gettext_lazy as _
 
 from wildwatch.detect.categories import CATEGORY_DESCRIPTIONS, PRODUCTS
-from wildwatch.detect.normalize import NO_SPACE_CLASS, normalize_batch, normalize_term, term_variants_many
+from wildwatch.detect.charmaps import NO_SPACE_CLASS
+from wildwatch.detect.normalize import normalize_batch, normalize_term
+from wildwatch.detect.variants import term_variants_many
 from wildwatch.hub.library.models import CommonName, Taxon
 
 PAGE_SIZE = 25
