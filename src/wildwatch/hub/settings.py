@@ -43,10 +43,12 @@ INSTALLED_APPS = [
     "wildwatch.hub.library",
     "wildwatch.hub.policies",
     "wildwatch.hub.public",
+    "wildwatch.hub.checks",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "wildwatch.hub.checks.middleware.ApiBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -106,6 +108,14 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 EMAIL_BACKEND = os.environ.get("WILDWATCH_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+# The API's rate limits hold across all gunicorn workers: a shared cache (the database by default, Redis when
+# REDIS_URL is set), never the per-process memory cache.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "wildwatch_cache"}}
+if os.environ.get("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["REDIS_URL"]}}
+WILDWATCH_API_RATE = int(os.environ.get("WILDWATCH_API_RATE", "6000"))  # requests per minute per API key
 
 SIGNING_KEY_PATH = Path(os.environ.get("WILDWATCH_SIGNING_KEY", VAR_DIR / "signing-key.pem"))
 

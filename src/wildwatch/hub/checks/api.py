@@ -1,0 +1,121 @@
+"""The hub's API, version 1: thin handlers over the engine and the services (see docs/api.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Header, NinjaAPI
+from ninja.parser import Parser
+from pydantic import ValidationError as PydanticError
+
+from wildwatch.hub.accounts.roles import Role
+from wildwatch.hub.library.models import Release
+from wildwatch.hub.library.services import record_download, watermarked_bundle
+
+from . import errors, services
+from .auth import ApiKeyAuth, key_of
+from .detectors import detector_for
+from .errors import ApiError
+from .middleware import PARSED_ATTR
+from .schemas import Batch, CheckItem, DecisionIn, SearchQuery
+
+
+class MiddlewareParser(Parser):
+    """The JSON document the body middleware already parsed (it answered 413/422 for bad bodies)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        if hasattr(request, PARSED_ATTR):
+            return getattr(request, PARSED_ATTR)
+        return super().parse_body(request)
+
+
+api = NinjaAPI(title="wildwatch hub API", version="1", urls_namespace="api", auth=ApiKeyAuth(),
+               parser=MiddlewareParser(),
+               description="Check listings and searches against the coalition's keyword library. See docs/api.md.")
+errors.install(api)
+
+
+def _result(item_id: str | None, decision: dict[str, Any]) -> dict[str, Any]:
+    return {"id": item_id, **decision}
+
+
+@api.post("/check", summary="Check one listing or post")
+def check(request: HttpRequest, item: CheckItem) -> dict[str, Any]:
+    detector = detector_for(key_of(request).platform)
+    return _result(item.id, detector.check(item.listing()).to_dict())
+
+
+@api.post("/check/batch", summary="Check up to 1,000 listings at once")
+def check_batch(request: HttpRequest, batch: Batch) -> dict[str, Any]:
+    results: list[dict[str, Any] | None] = []
+    good: list[tuple[int, CheckItem]] = []
+    for n, raw in enumerate(batch.items):
+        try:
+            good.append((n, CheckItem.model_validate(raw)))
+            results.append(None)
+        except PydanticError as exc:
+            details = errors.validation_details(exc.errors(include_url=False))
+            item_id = raw.get("id")
+            results.append({"id": item_id if isinstance(item_id, str) else None, "error": {
+                "code": "invalid_item", "message": f"invalid item {n}: {errors.describe(details)}",
+                "details": details}})
+    if good:
+        detector = detector_for(key_of(request).platform)
+        decisions = detector.check_many([item.listing() for _, item in good])
+        for (n, item), decision in zip(good, decisions, strict=True):
+            results[n] = _result(item.id, decision.to_dict())
+    return {"results": results}
+
+
+@api.post("/search/intercept", summary="Should a marketplace search show the educational pop-up?")
+def search_intercept(request: HttpRequest, body: SearchQuery) -> dict[str, Any]:
+    decision = detector_for(key_of(request).platform).check_search(body.query, body.lang)
+    return {"intercept": decision.intercept, "title": decision.title, "message": decision.message,
+            "learn_more_url": decision.learn_more_url}
+
+
+def _engineer_only(request: HttpRequest) -> None:
+    if key_of(request).role != Role.ENGINEER:
+        raise ApiError(403, "forbidden", "only member engineers' keys may download the library")
+
+
+def _bundle(request: HttpRequest, release: Release, if_none_match: str | None) -> HttpResponse:
+    key = key_of(request)
+    org = key.platform.organisation
+    data, signature, etag = watermarked_bundle(release, org)
+    quoted = f'"{etag}"'
+    if if_none_match and (if_none_match.strip() == "*" or quoted in
+                          {t.strip().removeprefix("W/") for t in if_none_match.split(",")}):
+        response = HttpResponse(status=304)
+    else:
+        record_download(release, org, api_key=key, etag=etag)
+        response = HttpResponse(data, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="wildwatch-library-{release.number}.zip"'
+        response["X-Wildwatch-Signature"] = signature
+    response["ETag"] = quoted
+    response["X-Wildwatch-Release"] = str(release.number)
+    return response
+
+
+@api.get("/library/releases/latest", summary="The organisation's copy of the latest release (engineer keys)")
+def latest_release(request: HttpRequest, if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None
+                   ) -> HttpResponse:
+    _engineer_only(request)
+    return _bundle(request, services.find_release(None), if_none_match)
+
+
+@api.get("/library/releases/{n}", summary="The organisation's copy of release n (engineer keys)")
+def numbered_release(request: HttpRequest, n: int,
+                     if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None) -> HttpResponse:
+    _engineer_only(request)
+    return _bundle(request, services.find_release(n), if_none_match)
+
+
+@api.post("/decisions", summary="Report the action taken on a checked item (feeds the terms' precision)")
+def decisions(request: HttpRequest, body: DecisionIn,
+              idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None
+              ) -> dict[str, Any]:
+    return services.record_decision(key_of(request), body.id, body.verdict_taken, body.policy,
+                                    confirmed=body.terms_confirmed, rejected=body.terms_rejected,
+                                    idempotency_key=idempotency_key)

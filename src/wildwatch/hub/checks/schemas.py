@@ -1,0 +1,81 @@
+"""Request bodies of the API (pydantic, through ninja): validated before any handler runs."""
+
+from __future__ import annotations
+
+import binascii
+from typing import Literal
+
+from ninja import Field, Schema
+from pydantic import field_validator, model_validator
+
+from wildwatch.detect.categories import CATEGORIES
+
+MAX_IMAGES = 4
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+MAX_BATCH = 1000
+#: base64 of MAX_IMAGE_BYTES, with room for line breaks: longer texts are refused before decoding
+_MAX_IMAGE_B64 = (MAX_IMAGE_BYTES + 2) // 3 * 4 + 4096
+
+VerdictTaken = Literal["removed_listing", "removed_account", "removed_post", "removed_group", "no_violation"]
+PolicyName = Literal[CATEGORIES]  # type: ignore[valid-type]
+
+
+class Seller(Schema):
+    id: str = Field(min_length=1, max_length=200)
+    contacts: list[str] = Field(default_factory=list, max_length=100)
+
+
+class CheckItem(Schema):
+    """A listing or post: ``text``, or ``title`` and ``description``."""
+
+    id: str = Field(min_length=1, max_length=200)
+    text: str | None = None
+    title: str | None = None
+    description: str | None = None
+    lang: str | None = Field(default=None, max_length=35)
+    url: str | None = Field(default=None, max_length=4096)
+    seller: Seller | None = None
+    image_urls: list[str] = Field(default_factory=list, max_length=100)
+    images: list[str] = Field(default_factory=list, max_length=MAX_IMAGES,
+                              description=f"base64 images, at most {MAX_IMAGES}, each at most {MAX_IMAGE_BYTES} bytes")
+
+    @field_validator("images")
+    @classmethod
+    def _images(cls, images: list[str]) -> list[str]:
+        for n, image in enumerate(images):
+            if len(image) > _MAX_IMAGE_B64:
+                raise ValueError(f"image {n} is over {MAX_IMAGE_BYTES} bytes")
+            try:
+                data = binascii.a2b_base64(image.encode("ascii"), strict_mode=True)
+            except (binascii.Error, UnicodeEncodeError) as exc:
+                raise ValueError(f"image {n} is not valid base64") from exc
+            if len(data) > MAX_IMAGE_BYTES:
+                raise ValueError(f"image {n} is over {MAX_IMAGE_BYTES} bytes")
+        return images
+
+    @model_validator(mode="after")
+    def _has_text(self) -> CheckItem:
+        if not self.text and (self.title is None or self.description is None):
+            raise ValueError("'text', or 'title' and 'description', is required")
+        return self
+
+    def listing(self) -> dict[str, str]:
+        """What the engine reads."""
+        return {"text": self.text or "", "title": self.title or "", "description": self.description or ""}
+
+
+class Batch(Schema):
+    items: list[dict[str, object]] = Field(max_length=MAX_BATCH)
+
+
+class SearchQuery(Schema):
+    query: str = Field(max_length=4096)
+    lang: str | None = Field(default=None, max_length=35)
+
+
+class DecisionIn(Schema):
+    id: str = Field(min_length=1, max_length=200)
+    verdict_taken: VerdictTaken
+    policy: PolicyName
+    terms_confirmed: list[str] = Field(default_factory=list, max_length=1000)
+    terms_rejected: list[str] = Field(default_factory=list, max_length=1000)

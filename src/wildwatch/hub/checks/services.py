@@ -1,0 +1,73 @@
+"""The API's writes: review decisions fed back to the library's term counters (atomic, audited, idempotent),
+and release downloads (through the library's services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from wildwatch.hub.accounts.models import ApiKey
+from wildwatch.hub.accounts.services import audit
+from wildwatch.hub.library.models import Release, Term
+
+from .errors import ApiError
+from .models import IdempotentResponse
+
+
+def _unknown_terms(ids: set[str]) -> list[str]:
+    known = set(Term.objects.filter(term_id__in=ids).values_list("term_id", flat=True))
+    return sorted(ids - known)
+
+
+def _record(key: ApiKey, item_id: str, verdict_taken: str, policy: str, confirmed: list[str],
+            rejected: list[str]) -> dict[str, Any]:
+    confirmed_ids, rejected_ids = set(confirmed), set(rejected)
+    unknown = _unknown_terms(confirmed_ids | rejected_ids)
+    if unknown:
+        raise ApiError(422, "unknown_terms", f"unknown term ids: {', '.join(unknown[:20])}", {"term_ids": unknown})
+    both = sorted(confirmed_ids & rejected_ids)
+    if both:
+        raise ApiError(422, "conflicting_terms", f"terms both confirmed and rejected: {', '.join(both[:20])}",
+                       {"term_ids": both})
+    if confirmed_ids:
+        Term.objects.filter(term_id__in=confirmed_ids).update(confirmed=F("confirmed") + 1)
+    if rejected_ids:
+        Term.objects.filter(term_id__in=rejected_ids).update(rejected=F("rejected") + 1)
+    audit("decision.record", organisation=key.platform.organisation, api_key=key, target=item_id,
+          platform=key.platform.slug, verdict_taken=verdict_taken, policy=policy,
+          terms_confirmed=sorted(confirmed_ids), terms_rejected=sorted(rejected_ids))
+    return {"id": item_id, "recorded": True}
+
+
+def record_decision(key: ApiKey, item_id: str, verdict_taken: str, policy: str, *, confirmed: list[str],
+                    rejected: list[str], idempotency_key: str | None = None) -> dict[str, Any]:
+    """Record a platform's decision on a checked item. With an idempotency key, the first response is stored and
+    a retry gets it back without writing anything again (also under concurrent retries)."""
+    if not idempotency_key:
+        with transaction.atomic():
+            return _record(key, item_id, verdict_taken, policy, confirmed, rejected)
+    try:
+        with transaction.atomic():
+            stored = IdempotentResponse.objects.filter(api_key=key, key=idempotency_key).first()
+            if stored is not None:
+                return dict(stored.response)
+            response = _record(key, item_id, verdict_taken, policy, confirmed, rejected)
+            IdempotentResponse.objects.create(api_key=key, key=idempotency_key, response=response)
+            return response
+    except IntegrityError:  # a concurrent retry stored its response first: ours was rolled back
+        stored = IdempotentResponse.objects.filter(api_key=key, key=idempotency_key).first()
+        if stored is None:
+            raise
+        return dict(stored.response)
+
+
+def find_release(number: int | None) -> Release:
+    """A release by number, or the latest; 404 when there is none."""
+    releases = Release.objects.order_by("-number")
+    release = releases.first() if number is None else releases.filter(number=number).first()
+    if release is None:
+        raise ApiError(404, "no_release", "no release has been published yet" if number is None
+                       else f"there is no release {number}")
+    return release
