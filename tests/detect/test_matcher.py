@@ -54,3 +54,17 @@ def test_listings_hit_maps_offsets_to_listings() -> None:
 def test_empty_matcher() -> None:
     m = Matcher([])
     assert len(m) == 0 and m.scan(b" x ") == [] and m.listings_hit(b" x ", [0]) == set()
+
+
+def test_one_matcher_serves_many_threads_at_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    m = Matcher([(f"word{i}x", "en") for i in range(2000)] + [("ivory", "en")])
+    data = normalize(" ".join(["carved ivory"] * 20000)).text.encode()
+
+    def work(_: int) -> int:
+        return len(m.scan(data))
+
+    with ThreadPoolExecutor(8) as pool:
+        counts = list(pool.map(work, range(32)))
+    assert counts == [20000] * 32

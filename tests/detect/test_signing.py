@@ -87,3 +87,20 @@ def test_garbage_keys_are_refused(tiny: Library) -> None:
         public_key_pem(b"not a key")
     with pytest.raises(LibraryError):
         verify_digest(b"not a key", tiny.digest(), "AAAA")
+
+
+@pytest.mark.parametrize(("field", "value"), [("library_version", "9999.1.1"), ("copy_for", "someone-else")])
+def test_the_signature_covers_the_version_and_the_copy_owner(tiny: Library, field: str, value: str) -> None:
+    key = generate_key()
+    data = tiny.to_bundle({"copy_for": "demo-market"})
+    signature = sign_digest(key, tiny.digest(copy_for="demo-market"))
+    load_signed_bundle(data, signature, public_key_pem(key))  # intact: loads
+    src = zipfile.ZipFile(io.BytesIO(data))
+    manifest = json.loads(src.read("manifest.json"))
+    manifest[field] = value
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            dst.writestr(name, json.dumps(manifest) if name == "manifest.json" else src.read(name))
+    with pytest.raises(LibraryError, match="digest mismatch"):
+        load_signed_bundle(out.getvalue(), signature, public_key_pem(key))

@@ -182,6 +182,7 @@ def test_search_intercept(keys: dict[str, str]) -> None:
     body = hit.json()
     assert body["intercept"] is True and body["message"] and set(body) == {"intercept", "title", "message",
                                                                            "learn_more_url"}
+    assert body["learn_more_url"].startswith("http://testserver/species/")  # a full address, not a hub path
     miss = post("/api/v1/search/intercept", {"query": "tiger print dress"}, keys["engineer"]).json()
     assert miss == {"intercept": False, "title": None, "message": None, "learn_more_url": None}
     error_of(post("/api/v1/search/intercept", {"q": "ivory"}, keys["engineer"]), 422)

@@ -108,8 +108,8 @@ class Library:
             "library/messages.json": self.messages,
         }
 
-    def digest(self) -> str:
-        return content_digest(self.content())
+    def digest(self, copy_for: str | None = None) -> str:
+        return content_digest(self.content(), {"library_version": self.version, "copy_for": copy_for})
 
     def to_bundle(self, extra_manifest: Mapping[str, Any] | None = None) -> bytes:
         """Serialise to the zip bundle (deterministic for the same content and manifest)."""
@@ -120,7 +120,9 @@ class Library:
             "format_version": FORMAT_VERSION,
             "library_version": self.version,
             "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
-            "content_digest": content_digest(content),
+            "content_digest": content_digest(content, {"library_version": self.version,
+                                                        **({"copy_for": extra_manifest["copy_for"]}
+                                                           if extra_manifest and "copy_for" in extra_manifest else {})}),
             "files": files,
         }
         if extra_manifest:
@@ -165,10 +167,20 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def content_digest(content: Mapping[str, Any]) -> str:
+#: Manifest fields that the content digest (and so the signature) covers, beside the content files.
+BOUND_FIELDS = ("library_version", "copy_for")
+
+
+def content_digest(content: Mapping[str, Any], bound: Mapping[str, Any] | None = None) -> str:
+    """SHA-256 over the canonical JSON of the content files in path order, and over the bound manifest fields
+    (the library version, and for an organisation's copy the organisation), so that none can be edited without
+    breaking the digest and its signature."""
     h = hashlib.sha256()
     for path in sorted(content):
         h.update(path.encode("utf-8") + b"\0" + canonical_json(content[path]) + b"\0")
+    for name in BOUND_FIELDS:
+        if bound and bound.get(name) is not None:
+            h.update(b"manifest:" + name.encode() + b"\0" + str(bound[name]).encode("utf-8") + b"\0")
     return "sha256:" + h.hexdigest()
 
 
@@ -275,7 +287,7 @@ def load_bundle(data: bytes) -> tuple[Library, dict[str, Any]]:
         expected = manifest.get("files", {}).get(path)
         if expected != "sha256:" + _sha256(canonical_json(doc)):
             raise LibraryError(f"digest mismatch for {path}: the bundle was altered")
-    if manifest.get("content_digest") != content_digest(docs):
+    if manifest.get("content_digest") != content_digest(docs, manifest):
         raise LibraryError("content digest mismatch: the bundle was altered")
     return from_documents(docs, str(manifest.get("library_version", "unknown")), license_text), manifest
 

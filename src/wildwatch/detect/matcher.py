@@ -8,6 +8,7 @@ compiled once and map back to all of them.
 from __future__ import annotations
 
 import bisect
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,6 +41,7 @@ class Matcher:
         self.owners: list[tuple[int, ...]] = [tuple(dict.fromkeys(index[p])) for p in self.patterns]
         self._lengths = [len(p) for p in self.patterns]
         self._db: hyperscan.Database | None = None
+        self._local = threading.local()  # Hyperscan scratch space is per thread: one Matcher serves many threads
         if self.patterns:
             self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
             self._db.compile(
@@ -63,7 +65,7 @@ class Matcher:
         def on_match(pid: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
             out.append(Match(pid, to - lengths[pid], to))
 
-        self._db.scan(data, match_event_handler=on_match)
+        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch())
         return out
 
     def listings_hit(self, data: bytes, starts: Sequence[int]) -> set[int]:
@@ -75,5 +77,11 @@ class Matcher:
         def on_match(_pid: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
             hit.add(bisect.bisect_right(starts, to - 1) - 1)
 
-        self._db.scan(data, match_event_handler=on_match)
+        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch())
         return hit
+
+    def _scratch(self) -> hyperscan.Scratch:
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self._db)
+        return scratch

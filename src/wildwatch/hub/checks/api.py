@@ -71,8 +71,10 @@ def check_batch(request: HttpRequest, batch: Batch) -> dict[str, Any]:
 @api.post("/search/intercept", summary="Should a marketplace search show the educational pop-up?")
 def search_intercept(request: HttpRequest, body: SearchQuery) -> dict[str, Any]:
     decision = detector_for(key_of(request).platform).check_search(body.query, body.lang)
+    url = decision.learn_more_url
     return {"intercept": decision.intercept, "title": decision.title, "message": decision.message,
-            "learn_more_url": decision.learn_more_url}
+            # the library's links are paths on the hub: platforms get the full address
+            "learn_more_url": request.build_absolute_uri(url) if url and url.startswith("/") else url}
 
 
 def _engineer_only(request: HttpRequest) -> None:

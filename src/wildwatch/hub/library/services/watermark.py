@@ -112,7 +112,7 @@ def watermarked_bundle(release: Release, org: Organisation) -> tuple[bytes, str,
     if manifest.get("created"):
         extra["created"] = manifest["created"]
     data = marked.to_bundle(extra)
-    return data, sign_digest(signing_key(), marked.digest()), hashlib.sha256(data).hexdigest()
+    return data, sign_digest(signing_key(), marked.digest(copy_for=org.slug)), hashlib.sha256(data).hexdigest()
 
 
 @transaction.atomic
