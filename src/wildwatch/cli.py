@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections import deque
@@ -93,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler = {"check": cmd_check, "scan": cmd_scan, "eval": cmd_eval, "library": cmd_library}[args.command]
         return handler(args)
+    except BrokenPipeError:  # the reader went away (`wildwatch scan … | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (LibraryError, PolicyError, ValueError, OSError) as exc:
         print(f"wildwatch: error: {exc}", file=sys.stderr)
         return 2

@@ -34,6 +34,7 @@ CASES = [
     ("vi", "Bán ngà voi nguyên khúc, liên hệ zalo", "block"),
     ("vi", "Sừng tê giác thật, bán giá sỉ", "block"),
     ("vi", "Váy cưới màu ngà, size M", "allow"),
+    ("vi", "bán ngà voi", "block"),  # no Vietnamese-only letter: folded, and "bán" is still not the English "ban"
     ("th", "ขายงาช้างแท้ ราคาถูก", "block"),
     ("id", "Jual gading gajah asli, harga nego", "block"),
     ("id", "Dijual sisik trenggiling, hubungi WA", "block"),

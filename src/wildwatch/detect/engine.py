@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -277,7 +278,8 @@ def language_consistent(hits: list[PlacedHit], norm: Normalized, lang: str | Non
     diacritics; a phrase of several words is strong too. A weak hit counts when the listing holds a strong hit of
     the same language, or, for languages written without diacritics (Indonesian, Malay, Swahili, Dutch...), two
     different weak words of that language; or when the caller says the listing is in that language. Terms in other
-    scripts (their script is the evidence) and English terms always count.
+    scripts (their script is the evidence) and English terms count, unless the original text of an English hit
+    carries diacritics: Vietnamese "bán" (sell) folds to "ban", and is not the English word.
     """
     strong: set[str] = set()
     weak_texts: dict[str, set[str]] = {}
@@ -285,6 +287,10 @@ def language_consistent(hits: list[PlacedHit], norm: Normalized, lang: str | Non
     for h in hits:
         term = h.term
         code = term.lang.split("-")[0]
+        if code == "en" and term.term.isascii() and code != lang:
+            start, end = norm.span(h.start, h.end)
+            if _has_diacritics(norm.original[start:end]):
+                continue  # an English word written with diacritics is another language's word ("bán" is not "ban")
         if code in FREE_LANGS or code == lang or not _latin_only(term.term):
             verdicts.append((h, None))
             continue
@@ -303,6 +309,11 @@ def language_consistent(hits: list[PlacedHit], norm: Normalized, lang: str | Non
             continue
         out.append(h)
     return out
+
+
+def _has_diacritics(text: str) -> bool:
+    """Accents on letters (not full-width forms, not homoglyphs: those are evasions of the same word)."""
+    return not text.isascii() and any(unicodedata.combining(c) for c in unicodedata.normalize("NFKD", text))
 
 
 def _latin_only(term: str) -> bool:
