@@ -42,3 +42,13 @@ def role_users(db: Any) -> dict[str, Any]:
 @pytest.fixture
 def password() -> str:
     return PASSWORD
+
+
+@pytest.fixture
+def keys(db: Any) -> dict[str, str]:
+    """API keys of a member company's platform: an engineer's and a reviewer's (plaintexts)."""
+    org = services.create_organisation("api-market", "API Market", "member")
+    services.add_platform(org, "api-shop", "Shop", "ecommerce", ["FR"])
+    _, engineer = services.create_api_key("api-market", role="engineer")
+    _, reviewer = services.create_api_key("api-market", role="reviewer")
+    return {"engineer": engineer, "reviewer": reviewer}

@@ -31,13 +31,6 @@ def _fresh_state() -> None:
     caches["default"].clear()
 
 
-@pytest.fixture
-def keys(db: Any) -> dict[str, str]:
-    org = accounts.create_organisation("api-market", "API Market", "member")
-    accounts.add_platform(org, "api-shop", "Shop", "ecommerce", ["FR"])
-    _, engineer = accounts.create_api_key("api-market", role="engineer")
-    _, reviewer = accounts.create_api_key("api-market", role="reviewer")
-    return {"engineer": engineer, "reviewer": reviewer}
 
 
 def post(path: str, body: Any, key: str | None, **extra: Any) -> Any:

@@ -13,7 +13,6 @@ from django.core.cache import caches
 from django.test import Client
 
 from wildwatch.detect.library import load_starter
-from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import AuditEntry
 from wildwatch.hub.checks import detectors
 from wildwatch.hub.checks.models import IdempotentResponse
@@ -30,13 +29,6 @@ def _fresh_state(settings: Any, tmp_path: Path) -> None:
     caches["default"].clear()
 
 
-@pytest.fixture
-def keys(db: Any) -> dict[str, str]:
-    org = accounts.create_organisation("api-market", "API Market", "member")
-    accounts.add_platform(org, "api-shop", "Shop", "ecommerce", ["FR"])
-    _, engineer = accounts.create_api_key("api-market", role="engineer")
-    _, reviewer = accounts.create_api_key("api-market", role="reviewer")
-    return {"engineer": engineer, "reviewer": reviewer}
 
 
 @pytest.fixture
