@@ -251,12 +251,23 @@ def test_the_idempotency_key_is_reused_across_retries(hub: FakeHub) -> None:
     assert hub.requests()[-1].headers["idempotency-key"] != keys[0]  # a new call is a new decision
 
 
-def test_not_built_yet_endpoints_say_so(hub: FakeHub) -> None:
+def test_forwarding_reports_is_not_built_yet_and_says_so(hub: FakeHub) -> None:
     with pytest.raises(NotImplementedError, match="reports issue"):
         client(hub).forward_report("L1", agency="interpol")
-    with pytest.raises(NotImplementedError, match="metrics issue"):
-        client(hub).report_usage({"days": {}})
     assert hub.requests() == []
+
+
+def test_usage_retries_reuse_one_idempotency_key(hub: FakeHub) -> None:
+    hub.script("POST", "/api/v1/usage", Reply(503, error("unavailable", "restarting")),
+               Reply(200, {"accepted": True, "days": 1, "counters": 2}))
+    usage = {"library_version": "2026.11.0", "days": {"2026-11-03": {"listings": {"allow": {"none": 3}},
+                                                                     "searches": 1, "search_popups": 0}}}
+    assert client(hub).report_usage(usage)["accepted"] is True
+    first, second = hub.requests()
+    assert first.headers["idempotency-key"] == second.headers["idempotency-key"]
+    assert second.json() == usage
+    hub.script("GET", "/api/v1/usage?since=2026-11-01", Reply(200, {"days": []}))
+    assert client(hub).usage(since="2026-11-01") == {"days": []}
 
 
 # --- retries -----------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from wildwatch.client import Client, LocalDetector
+from wildwatch.client import Client, LocalDetector, ServerError
 from wildwatch.detect.library import Library, LibraryError, Term, load_starter
 from wildwatch.detect.signing import generate_key, public_key_pem, sign_digest
 
@@ -165,6 +165,9 @@ class ReleaseServer:
     def __init__(self, release: Signed, number: int = 1) -> None:
         self.lock = threading.Lock()
         self.requests: list[dict[str, str]] = []
+        self.usage_posts: list[tuple[str, dict[str, Any]]] = []  # (Idempotency-Key, body) of each POST /usage
+        self.usage_keys: list[str] = []  # the Idempotency-Key of every attempt, failed ones too
+        self.usage_status = 200
         self.publish(release, number)
         server = self
 
@@ -173,6 +176,20 @@ class ReleaseServer:
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with server.lock:
+                    status = server.usage_status if self.path == "/api/v1/usage" else 404
+                    server.usage_keys.append(self.headers["Idempotency-Key"])
+                    if status == 200:
+                        server.usage_posts.append((self.headers["Idempotency-Key"], body))
+                reply = json.dumps({"accepted": True} if status == 200 else
+                                   {"error": {"code": str(status), "message": "no", "details": None}}).encode()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
 
             def do_GET(self) -> None:
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -368,3 +385,43 @@ def test_usage_counts_by_day_verdict_category_and_popups(tmp_path: Path, release
     assert (counts["searches"], counts["search_popups"]) == (2, 1)
     assert local.usage(reset=True) == usage
     assert local.usage()["days"] == {}
+
+
+def test_usage_is_sent_in_the_background_and_kept_when_the_hub_fails(server: ReleaseServer,
+                                                                       public_pem: bytes) -> None:
+    local = LocalDetector.from_release(hub_client(server), public_key_pem=public_pem, refresh_seconds=0,
+                                       usage_seconds=0.05)
+    try:
+        local.check_many(["rhino horn for sale", "a wooden chair"])
+        deadline = time.monotonic() + 10
+        while not server.usage_posts and time.monotonic() < deadline:
+            time.sleep(0.02)
+        [(first_key, body)] = server.usage_posts
+        [(_, counts)] = body["days"].items()
+        assert counts["listings"] == {"block": {"prohibited": 1}, "allow": {"none": 1}}
+        assert body["library_version"] == "2026.11.0"
+    finally:
+        local.close()
+    assert len(server.usage_posts) == 1  # nothing new to send at close
+
+    # sending by hand, with the hub failing: the counts are kept and resent under the same key
+    manual = LocalDetector.from_release(hub_client(server), public_key_pem=public_pem, refresh_seconds=0,
+                                        usage_seconds=0)
+    assert manual.send_usage() is False  # nothing counted yet
+    manual.check("ivory bangle for sale")
+    server.usage_status = 503
+    with pytest.raises(ServerError):
+        manual.send_usage()
+    failed_key = server.usage_keys[-1]
+    assert manual.status()["usage_unsent"] is True
+    manual.check("a wooden chair")  # counted after the failed send: waits for the next one
+    server.usage_status = 200
+    assert manual.send_usage() is True
+    key, retried = server.usage_posts[-1]
+    assert key == failed_key != first_key
+    assert next(iter(retried["days"].values()))["listings"] == {"block": {"prohibited": 1}}
+    assert manual.send_usage() is True
+    later_key, later = server.usage_posts[-1]
+    assert later_key != key and next(iter(later["days"].values()))["listings"] == {"allow": {"none": 1}}
+    assert manual.send_usage() is False
+    manual.close()

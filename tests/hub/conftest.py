@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,6 +26,18 @@ ROLE_USERS: dict[str, tuple[str, str]] = {
 def _fast_passwords(settings: Any) -> None:
     """Tests need no slow password hashing (production keeps Django's default)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _usage_flushed_by_tests_only(settings: Any) -> Iterator[None]:
+    """The API's usage buffer writes only when a test flushes it: no timed flush from another thread (its rows
+    would outlive the test's transaction)."""
+    from wildwatch.hub.usage import services as usage
+
+    settings.WILDWATCH_USAGE_FLUSH_SECONDS = 3600
+    usage.discard()
+    yield
+    usage.discard()
 
 
 @pytest.fixture

@@ -254,15 +254,18 @@ class Client:
             "POST /api/v1/reports/forwarded is not built yet: it comes with the reports issue; "
             "nothing was sent")
 
-    def report_usage(self, usage: Mapping[str, Any]) -> dict[str, Any]:
-        """Send the embedded engine's counts (:meth:`wildwatch.client.LocalDetector.usage`) to the hub
-        (``POST /api/v1/usage``).
+    def report_usage(self, usage: Mapping[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
+        """Send an embedded engine's counts (:meth:`wildwatch.client.LocalDetector.usage`, which does it in the
+        background) to ``POST /api/v1/usage``. Retries are safe: they carry the same ``Idempotency-Key``, so the
+        hub adds the counts once. Returns ``{"accepted": true, "days": n, "counters": m}``."""
+        body = {"library_version": str(usage.get("library_version", "")), "days": dict(usage.get("days", {}))}
+        key = idempotency_key or uuid.uuid4().hex
+        return self._json("POST", "/usage", body, headers={"Idempotency-Key": key})
 
-        Not available yet: the endpoint comes with the metrics issue, and this method will call it then. Until then
-        it raises ``NotImplementedError`` rather than pretend the counts were sent.
-        """
-        raise NotImplementedError(
-            "POST /api/v1/usage is not built yet: it comes with the metrics issue; nothing was sent")
+    def usage(self, since: str | None = None, until: str | None = None) -> dict[str, Any]:
+        """The platform's own counts by day (``GET /api/v1/usage``): the API's checks and its embedded engines'."""
+        query = urllib.parse.urlencode({k: v for k, v in (("since", since), ("until", until)) if v})
+        return self._json("GET", "/usage" + (f"?{query}" if query else ""), None)
 
     # --- library releases -----------------------------------------------------------------------------------------
 

@@ -17,13 +17,14 @@ import logging
 import os
 import threading
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wildwatch.detect.categories import CATEGORIES
+from wildwatch.detect.categories import strictest
 from wildwatch.detect.engine import Decision, Detector, Listing, SearchDecision
 from wildwatch.detect.library import LibraryError
 from wildwatch.detect.policy import Profile
@@ -65,7 +66,7 @@ class LocalDetector:
 
     def __init__(self, loaded: _Loaded, *, public_key_pem: bytes, profile: Profile | str | None,
                  client: Client | None = None, path: Path | None = None, signature: str | None = None,
-                 refresh_seconds: float = 300) -> None:
+                 refresh_seconds: float = 300, usage_seconds: float = 300) -> None:
         self._current = loaded
         self._public_key_pem = public_key_pem
         self._profile = profile
@@ -78,24 +79,33 @@ class LocalDetector:
         self._refresh_lock = threading.Lock()
         self._usage_lock = threading.Lock()
         self._counts: dict[str, dict[str, Any]] = {}
+        self._send_lock = threading.Lock()
+        self._unsent: tuple[str, dict[str, Any]] | None = None  # (idempotency key, counts) of a failed send
+        self.usage_seconds = float(usage_seconds)
+        self.last_usage_error: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._usage_thread: threading.Thread | None = None
         if client is not None and self.refresh_seconds > 0:
             self._thread = threading.Thread(target=self._refresh_loop, name="wildwatch-library-refresh",
                                             daemon=True)
             self._thread.start()
+        if client is not None and self.usage_seconds > 0:
+            self._usage_thread = threading.Thread(target=self._usage_loop, name="wildwatch-usage", daemon=True)
+            self._usage_thread.start()
 
     @classmethod
     def from_release(cls, path_or_client: str | os.PathLike[str] | Client, *, public_key_pem: bytes,
                      profile: Profile | str | None = None, refresh_seconds: float = 300,
-                     signature: str | None = None) -> LocalDetector:
+                     signature: str | None = None, usage_seconds: float = 300) -> LocalDetector:
         """Load a release and verify it with the hub's public key (PEM).
 
         - From a bundle file (``.wwlib``): its signature is ``signature=`` or the text of a ``.sig`` file beside it
           (``library.wwlib.sig`` or ``library.sig``). There is no background refresh; :meth:`refresh_now` re-reads
           the file and its signature.
         - From a :class:`~wildwatch.client.http.Client`: downloads the latest release (a member-engineer key), then
-          a daemon thread checks for a newer one every ``refresh_seconds`` (0 turns the thread off).
+          a daemon thread checks for a newer one every ``refresh_seconds`` (0 turns the thread off), and another
+          sends the usage counts to the hub every ``usage_seconds`` (0 turns it off; :meth:`send_usage` sends now).
 
         Raises :class:`~wildwatch.detect.library.LibraryError` when the bundle or its signature does not verify (a
         tampered bundle, a wrong key, no signature): an unverified library is never used. Download failures raise
@@ -109,7 +119,7 @@ class LocalDetector:
                 raise LibraryError("the hub answered 'not modified' to a first download")
             loaded = _build(fetched, public_key_pem, profile)
             return cls(loaded, public_key_pem=public_key_pem, profile=profile, client=path_or_client,
-                       refresh_seconds=refresh_seconds)
+                       refresh_seconds=refresh_seconds, usage_seconds=usage_seconds)
         path = Path(path_or_client)
         fetched = _read_file(path, signature, None)
         assert fetched is not None
@@ -170,6 +180,9 @@ class LocalDetector:
             "refreshing": self._thread is not None and self._thread.is_alive(),
             "last_checked_for_update": _iso(self.last_checked_for_update) if self.last_checked_for_update else None,
             "last_refresh_error": self.last_refresh_error,
+            "usage_seconds": self.usage_seconds if self._usage_thread is not None else None,
+            "last_usage_error": self.last_usage_error,
+            "usage_unsent": self._unsent is not None,
         }
 
     def refresh_now(self) -> bool:
@@ -205,11 +218,18 @@ class LocalDetector:
             return True
 
     def close(self) -> None:
-        """Stop the background refresh (the detector keeps working)."""
+        """Stop the background threads (the detector keeps working) and send the last usage counts."""
         self._stop.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=max(1.0, self._client.timeout * (self._client.retries + 1) if self._client else 1.0))
+        timeout = max(1.0, self._client.timeout * (self._client.retries + 1) if self._client else 1.0)
+        for thread in (self._thread, self._usage_thread):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(timeout=timeout)
+        if self._usage_thread is not None:
+            self._usage_thread = None
+            try:
+                self.send_usage()
+            except Exception as exc:  # closing must not fail: say what was not sent
+                log.warning("wildwatch usage counts not sent at close: %s: %s", type(exc).__name__, exc)
 
     def __enter__(self) -> LocalDetector:
         return self
@@ -229,6 +249,32 @@ class LocalDetector:
 
     # --- usage counts ---------------------------------------------------------------------------------------------
 
+    def send_usage(self) -> bool:
+        """Send the counts gathered since the last send to the hub (``POST /api/v1/usage``) now; False when there
+        was nothing to send. On failure it raises and keeps the counts: the next send retries them with the same
+        ``Idempotency-Key``, so the hub never adds them twice, and new counts wait for the send after."""
+        if self._client is None:
+            raise ValueError("this LocalDetector was loaded from a file: there is no hub to send usage to")
+        with self._send_lock:
+            if self._unsent is None:
+                counts = self.usage(reset=True)
+                if not counts["days"]:
+                    return False
+                self._unsent = (uuid.uuid4().hex, counts)
+            key, counts = self._unsent
+            self._client.report_usage(counts, idempotency_key=key)
+            self._unsent = None
+            return True
+
+    def _usage_loop(self) -> None:
+        while not self._stop.wait(self.usage_seconds):
+            try:
+                self.send_usage()
+                self.last_usage_error = None
+            except Exception as exc:  # the counts are kept for the next send; checks go on
+                self.last_usage_error = f"{type(exc).__name__}: {exc}"
+                log.warning("wildwatch usage counts not sent (kept for the next try): %s", self.last_usage_error)
+
     def usage(self, reset: bool = False) -> dict[str, Any]:
         """In-memory counts since start (or the last ``usage(reset=True)``), by UTC day::
 
@@ -237,9 +283,9 @@ class LocalDetector:
                 "searches": 40, "search_popups": 3}}}
 
         ``listings`` counts checked listings by verdict and by policy category (the strictest category among the
-        listing's hits; ``none`` without one). Nothing leaves the process: sending the counts to the hub
-        (``POST /api/v1/usage``) comes with the metrics issue. ``reset=True`` returns the counts and starts again
-        from zero, in one step (for a sender that must not count twice).
+        listing's hits; ``none`` without one). With a client, a background thread sends them to the hub
+        (:meth:`send_usage`). ``reset=True`` returns the counts and starts again from zero, in one step (for a
+        sender that must not count twice).
         """
         with self._usage_lock:
             days = self._counts
@@ -312,8 +358,7 @@ def _build(fetched: _Fetched, public_key_pem: bytes, profile: Profile | str | No
 
 
 def _category(decision: Decision) -> str:
-    present = {h.category for h in decision.hits if h.category}
-    return next((c for c in CATEGORIES if c in present), "none")
+    return strictest(h.category for h in decision.hits)
 
 
 def _iso(ts: float) -> str:

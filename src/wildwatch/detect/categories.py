@@ -5,6 +5,7 @@ Keep these lists here and nowhere else; the API, review decisions and metrics im
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final, Literal
 
 Category = Literal["prohibited", "restricted", "cover", "allowed"]
@@ -60,3 +61,10 @@ def category_for_appendix(appendix: str | None) -> Category:
     if appendix in ("II", "III", "I/II"):
         return "restricted"
     return "allowed"
+
+
+def strictest(categories: Iterable[str | None]) -> str:
+    """The strictest policy category among ``categories`` (a decision's hits), or ``none`` without one: the
+    category a checked listing is counted under in the usage counts."""
+    present = {c for c in categories if c}
+    return next((c for c in CATEGORIES if c in present), "none")

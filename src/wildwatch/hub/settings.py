@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "wildwatch.hub.policies",
     "wildwatch.hub.public",
     "wildwatch.hub.checks",
+    "wildwatch.hub.usage",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "wildwatch.hub.accounts.context.roles",
             ],
         },
     },
@@ -116,6 +118,8 @@ if os.environ.get("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": os.environ["REDIS_URL"]}}
 WILDWATCH_API_RATE = int(os.environ.get("WILDWATCH_API_RATE", "6000"))  # requests per minute per API key
+# The API adds its usage counts up in each process and writes them at most this often (seconds).
+WILDWATCH_USAGE_FLUSH_SECONDS = float(os.environ.get("WILDWATCH_USAGE_FLUSH_SECONDS", "5"))
 
 SIGNING_KEY_PATH = Path(os.environ.get("WILDWATCH_SIGNING_KEY", VAR_DIR / "signing-key.pem"))
 

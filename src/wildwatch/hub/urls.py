@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("wildwatch.hub.accounts.urls")),
     path("library/", include("wildwatch.hub.library.urls")),
     path("policies/", include("wildwatch.hub.policies.urls")),
+    path("usage/", include("wildwatch.hub.usage.urls")),
     path("api/v1/", include(("wildwatch.hub.checks.urls", "api"))),
     path("", include("wildwatch.hub.public.urls")),
 ]

@@ -59,7 +59,21 @@ class ApiKey(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    #: set when the key is rotated with a grace period: it keeps working until then
+    expires_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def state(self) -> str:
+        """``active``, ``expiring`` (rotated, in its grace period), ``expired`` or ``revoked``."""
+        from django.utils import timezone
+
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None:
+            return "expired" if self.expires_at <= timezone.now() else "expiring"
+        return "active"
 
 
 class AuditEntry(models.Model):

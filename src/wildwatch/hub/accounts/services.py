@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -125,6 +126,8 @@ def authenticate_key(plaintext: str) -> ApiKey | None:
     key = ApiKey.objects.select_related("platform__organisation").filter(prefix=parts[1]).first()
     if key is None or key.revoked_at is not None or not secrets.compare_digest(key.secret_hash, _hash(parts[2])):
         return None
+    if key.expires_at is not None and key.expires_at <= timezone.now():
+        return None
     return key
 
 
@@ -134,3 +137,38 @@ def revoke_api_key(key: ApiKey, *, actor: Any = None) -> None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
         audit("apikey.revoke", actor=actor, organisation=key.platform.organisation, target=key.prefix)
+
+
+#: the longest a rotated key may keep working beside its replacement
+MAX_GRACE = timedelta(days=30)
+
+
+@transaction.atomic
+def rotate_api_key(key: ApiKey, *, grace: timedelta = timedelta(0), actor: Any = None) -> tuple[ApiKey, str]:
+    """A new key with the same platform, role and name; the old one stops working now (no grace) or at the end
+    of the grace period, so that a platform can deploy the new key first. Returns the new key and its plaintext."""
+    if grace < timedelta(0) or grace > MAX_GRACE:
+        raise AccountsError(f"the grace period is between 0 and {MAX_GRACE.days} days")
+    key = ApiKey.objects.select_for_update().select_related("platform__organisation").get(pk=key.pk)
+    if key.state in ("revoked", "expired"):
+        raise AccountsError(f"key {key.prefix} is {key.state}: create a new key instead")
+    if key.replaced_by_id is not None:
+        raise AccountsError(f"key {key.prefix} was already rotated")
+    new, plaintext = create_api_key(key.platform.organisation.slug, key.platform.slug, key.role, name=key.name,
+                                    actor=actor)
+    now = timezone.now()
+    key.replaced_by = new
+    if grace:
+        key.expires_at = now + grace
+    else:
+        key.revoked_at = now
+    key.save(update_fields=["replaced_by", "expires_at", "revoked_at"])
+    audit("apikey.rotate", actor=actor, organisation=key.platform.organisation, target=key.prefix,
+          new_key=new.prefix, grace_hours=round(grace.total_seconds() / 3600, 2))
+    return new, plaintext
+
+
+def keys_of_organisation(org: Organisation) -> list[ApiKey]:
+    return list(ApiKey.objects.filter(platform__organisation=org).select_related("platform", "created_by",
+                                                                                  "replaced_by").order_by(
+        "platform__name", "-created_at"))

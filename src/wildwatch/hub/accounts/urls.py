@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import keys, views
 from .permissions import public
 
 urlpatterns = [
@@ -14,4 +14,7 @@ urlpatterns = [
     path("reset/done/", public(auth_views.PasswordResetCompleteView.as_view()), name="password_reset_complete"),
     path("members/", views.members, name="members"),
     path("audit/", views.audit_log, name="audit"),
+    path("keys/", keys.keys, name="api_keys"),
+    path("keys/<str:prefix>/rotate/", keys.rotate, name="api_key_rotate"),
+    path("keys/<str:prefix>/revoke/", keys.revoke, name="api_key_revoke"),
 ]

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Header, NinjaAPI
 from ninja.parser import Parser
 from pydantic import ValidationError as PydanticError
 
+from wildwatch.hub.accounts.models import ApiKey
 from wildwatch.hub.accounts.roles import Role
 from wildwatch.hub.library.models import Release
 from wildwatch.hub.library.services import record_download, watermarked_bundle
+from wildwatch.hub.usage import services as usage
+from wildwatch.hub.usage.api import router as usage_router
 
-from . import errors, services
+from . import errors, idempotency, services
 from .auth import ApiKeyAuth, key_of
 from .detectors import detector_for
 from .errors import ApiError
@@ -34,6 +38,9 @@ api = NinjaAPI(title="wildwatch hub API", version="1", urls_namespace="api", aut
                parser=MiddlewareParser(),
                description="Check listings and searches against the coalition's keyword library. See docs/api.md.")
 errors.install(api)
+api.add_router("/usage", usage_router)
+#: every POST takes one: a retry with the same key gets the first answer, and nothing is done or counted twice
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 @api.get("/health", auth=None, summary="Liveness probe: a constant answer, without a key")
@@ -48,13 +55,25 @@ def _result(item_id: str | None, decision: dict[str, Any]) -> dict[str, Any]:
 
 
 @api.post("/check", summary="Check one listing or post")
-def check(request: HttpRequest, item: CheckItem) -> dict[str, Any]:
-    detector = detector_for(key_of(request).platform)
-    return _result(item.id, detector.check(item.listing()).to_dict())
+def check(request: HttpRequest, item: CheckItem, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    key = key_of(request)
+
+    def produce() -> dict[str, Any]:
+        decision = detector_for(key.platform).check(item.listing())
+        transaction.on_commit(lambda: usage.count_checks(key.platform, [decision]))
+        return _result(item.id, decision.to_dict())
+
+    return idempotency.once(key, idempotency_key, "check", request.body, produce, writes=False)
 
 
 @api.post("/check/batch", summary="Check up to 1,000 listings at once")
-def check_batch(request: HttpRequest, batch: Batch) -> dict[str, Any]:
+def check_batch(request: HttpRequest, batch: Batch, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    key = key_of(request)
+    return idempotency.once(key, idempotency_key, "check/batch", request.body, lambda: _check_batch(key, batch),
+                            writes=False)
+
+
+def _check_batch(key: ApiKey, batch: Batch) -> dict[str, Any]:
     results: list[dict[str, Any] | None] = []
     good: list[tuple[int, CheckItem]] = []
     for n, raw in enumerate(batch.items):
@@ -68,20 +87,27 @@ def check_batch(request: HttpRequest, batch: Batch) -> dict[str, Any]:
                 "code": "invalid_item", "message": f"invalid item {n}: {errors.describe(details)}",
                 "details": details}})
     if good:
-        detector = detector_for(key_of(request).platform)
-        decisions = detector.check_many([item.listing() for _, item in good])
+        decisions = detector_for(key.platform).check_many([item.listing() for _, item in good])
         for (n, item), decision in zip(good, decisions, strict=True):
             results[n] = _result(item.id, decision.to_dict())
+        transaction.on_commit(lambda: usage.count_checks(key.platform, decisions))
     return {"results": results}
 
 
 @api.post("/search/intercept", summary="Should a marketplace search show the educational pop-up?")
-def search_intercept(request: HttpRequest, body: SearchQuery) -> dict[str, Any]:
-    decision = detector_for(key_of(request).platform).check_search(body.query, body.lang)
-    url = decision.learn_more_url
-    return {"intercept": decision.intercept, "title": decision.title, "message": decision.message,
-            # the library's links are paths on the hub: platforms get the full address
-            "learn_more_url": request.build_absolute_uri(url) if url and url.startswith("/") else url}
+def search_intercept(request: HttpRequest, body: SearchQuery, idempotency_key: IdempotencyKey = None
+                     ) -> dict[str, Any]:
+    key = key_of(request)
+
+    def produce() -> dict[str, Any]:
+        decision = detector_for(key.platform).check_search(body.query, body.lang)
+        transaction.on_commit(lambda: usage.count_search(key.platform, decision.intercept))
+        url = decision.learn_more_url
+        return {"intercept": decision.intercept, "title": decision.title, "message": decision.message,
+                # the library's links are paths on the hub: platforms get the full address
+                "learn_more_url": request.build_absolute_uri(url) if url and url.startswith("/") else url}
+
+    return idempotency.once(key, idempotency_key, "search/intercept", request.body, produce, writes=False)
 
 
 def _engineer_only(request: HttpRequest) -> None:
@@ -122,9 +148,7 @@ def numbered_release(request: HttpRequest, n: int,
 
 
 @api.post("/decisions", summary="Report the action taken on a checked item (feeds the terms' precision)")
-def decisions(request: HttpRequest, body: DecisionIn,
-              idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None
-              ) -> dict[str, Any]:
-    return services.record_decision(key_of(request), body.id, body.verdict_taken, body.policy,
-                                    confirmed=body.terms_confirmed, rejected=body.terms_rejected,
-                                    idempotency_key=idempotency_key)
+def decisions(request: HttpRequest, body: DecisionIn, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    key = key_of(request)
+    return idempotency.once(key, idempotency_key, "decisions", request.body, lambda: services.record_decision(
+        key, body.id, body.verdict_taken, body.policy, confirmed=body.terms_confirmed, rejected=body.terms_rejected))

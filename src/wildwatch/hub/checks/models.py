@@ -12,6 +12,8 @@ class IdempotentResponse(models.Model):
 
     api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200)
+    #: SHA-256 of the endpoint and the request body: the same key with another request is refused
+    request_hash = models.CharField(max_length=64, blank=True, default="")
     response = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
 

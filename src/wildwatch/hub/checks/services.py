@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from wildwatch.hub.accounts.models import ApiKey
@@ -13,7 +12,6 @@ from wildwatch.hub.accounts.services import audit
 from wildwatch.hub.library.models import Release, Term
 
 from .errors import ApiError
-from .models import IdempotentResponse
 
 
 def _unknown_terms(ids: set[str]) -> list[str]:
@@ -42,25 +40,9 @@ def _record(key: ApiKey, item_id: str, verdict_taken: str, policy: str, confirme
 
 
 def record_decision(key: ApiKey, item_id: str, verdict_taken: str, policy: str, *, confirmed: list[str],
-                    rejected: list[str], idempotency_key: str | None = None) -> dict[str, Any]:
-    """Record a platform's decision on a checked item. With an idempotency key, the first response is stored and
-    a retry gets it back without writing anything again (also under concurrent retries)."""
-    if not idempotency_key:
-        with transaction.atomic():
-            return _record(key, item_id, verdict_taken, policy, confirmed, rejected)
-    try:
-        with transaction.atomic():
-            stored = IdempotentResponse.objects.filter(api_key=key, key=idempotency_key).first()
-            if stored is not None:
-                return dict(stored.response)
-            response = _record(key, item_id, verdict_taken, policy, confirmed, rejected)
-            IdempotentResponse.objects.create(api_key=key, key=idempotency_key, response=response)
-            return response
-    except IntegrityError:  # a concurrent retry stored its response first: ours was rolled back
-        stored = IdempotentResponse.objects.filter(api_key=key, key=idempotency_key).first()
-        if stored is None:
-            raise
-        return dict(stored.response)
+                    rejected: list[str]) -> dict[str, Any]:
+    """Record a platform's decision on a checked item (call it inside ``idempotency.once``: it is atomic there)."""
+    return _record(key, item_id, verdict_taken, policy, confirmed, rejected)
 
 
 def find_release(number: int | None) -> Release:

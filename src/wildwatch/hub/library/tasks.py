@@ -16,6 +16,7 @@ from .services import publish_release
 #: name -> (function path, schedule type, minutes between runs)
 SCHEDULES: dict[str, tuple[str, str, int]] = {
     "purge expired sessions": ("wildwatch.hub.library.tasks.purge_sessions", Schedule.DAILY, 0),
+    "purge stored idempotent answers": ("wildwatch.hub.checks.idempotency.purge", Schedule.DAILY, 0),
 }
 
 

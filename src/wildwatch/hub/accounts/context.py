@@ -1,0 +1,19 @@
+"""Template context: the signed-in user's roles, so that the navigation offers only the pages they may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from .roles import COALITION, MEMBERS, Role
+from .services import roles_of
+
+
+def roles(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    mine = roles_of(user) if user is not None and user.is_authenticated else set()
+    return {"nav": {
+        "usage": bool(mine & (COALITION | MEMBERS)),
+        "api_keys": Role.MEMBER_ADMIN in mine,
+    }}
