@@ -41,3 +41,22 @@ def test_the_local_detector_runs_a_verified_release_from_the_hub(live_server: An
         assert local.check("ivory lace wedding dress").verdict == "allow"
     finally:
         local.close()
+
+
+def test_usage_from_the_client_and_the_local_detector_reaches_the_hub(live_server: Any, engineer_key: str) -> None:
+    from wildwatch.hub.usage import services as usage
+
+    client = Client(live_server.url, engineer_key)
+    client.check({"id": "a1", "text": "rhino horn cup for sale"})
+    client.check_search("ngà voi", "vi")
+    local = LocalDetector.from_release(client, public_key_pem=public_key(), refresh_seconds=0, usage_seconds=0)
+    local.check_many(["carved ivory bangle for sale", "a garden chair"])
+    local.check_search("buy rhino horn")
+    assert local.send_usage() is True
+    assert local.send_usage() is False  # nothing new
+    usage.flush()
+    [today] = client.usage()["days"]
+    assert today["listings"]["block"] == {"prohibited": 2}  # one through the API, one in the embedded engine
+    assert today["listings"]["allow"] == {"none": 1}
+    assert (today["searches"], today["search_popups"]) == (2, 2)
+    local.close()
