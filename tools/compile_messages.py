@@ -195,8 +195,16 @@ def compile_po(po: Path) -> bytes:
     return mo_bytes(parse_po(text, str(po)))
 
 
-def po_files(locale: Path = LOCALE) -> list[Path]:
-    return sorted(locale.glob("*/LC_MESSAGES/*.po"))
+def po_files(locale: Path | None = None) -> list[Path]:
+    """The catalogs under ``locale`` (``<lang>/LC_MESSAGES/*.po``); by default the hub's own and each app's
+    (``src/wildwatch/hub/<app>/locale``: Django finds an installed app's catalogs by itself)."""
+    if locale is not None:
+        return sorted(locale.glob("*/LC_MESSAGES/*.po"))
+    return sorted(HUB.glob("**/locale/*/LC_MESSAGES/*.po"))
+
+
+def language_of(po: Path) -> str:
+    return po.parent.parent.name
 
 
 # --- the strings marked for translation ----------------------------------------------------------------------------
@@ -272,8 +280,10 @@ def hub_sources(hub: Path = HUB) -> list[Path]:
     return sorted(p for p in [*hub.rglob("*.html"), *hub.rglob("*.py")] if "migrations" not in p.parts)
 
 
-def untranslated(po: Path, wanted: Iterable[Key]) -> list[Key]:
-    translated = {e.key for e in parse_po(po.read_text(encoding="utf-8"), str(po)) if e.translated}
+def untranslated(po: Path | Iterable[Path], wanted: Iterable[Key]) -> list[Key]:
+    """The wanted messages that none of the catalogs ``po`` (one language's) translates."""
+    pos = [po] if isinstance(po, Path) else list(po)
+    translated = {e.key for p in pos for e in parse_po(p.read_text(encoding="utf-8"), str(p)) if e.translated}
     return sorted((k for k in set(wanted) if k not in translated), key=lambda k: (k[1], k[0] or "", k[2] or ""))
 
 
@@ -288,7 +298,8 @@ def _setup_django() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--locale", type=Path, default=LOCALE, help="folder of <lang>/LC_MESSAGES/*.po")
+    parser.add_argument("--locale", type=Path, default=None,
+                        help="folder of <lang>/LC_MESSAGES/*.po (default: the hub's and each app's locale folders)")
     parser.add_argument("--check", action="store_true",
                         help="change nothing; fail if a .mo is stale or a marked string has no translation")
     args = parser.parse_args(argv)
@@ -306,9 +317,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         _setup_django()
         wanted = marked_messages(hub_sources())
+        by_language: dict[str, list[Path]] = {}
         for po in po_files(args.locale):
-            for ctx, msgid, _plural in untranslated(po, wanted):
-                print(f"untranslated in {po.parent.parent.name}: {msgid!r}" + (f" (context {ctx!r})" if ctx else ""),
+            by_language.setdefault(language_of(po), []).append(po)
+        for language, pos in sorted(by_language.items()):
+            for ctx, msgid, _plural in untranslated(pos, wanted):
+                print(f"untranslated in {language}: {msgid!r}" + (f" (context {ctx!r})" if ctx else ""),
                       file=sys.stderr)
                 problems += 1
     return 1 if problems else 0
