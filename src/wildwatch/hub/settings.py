@@ -45,6 +45,12 @@ INSTALLED_APPS = [
     "wildwatch.hub.public",
     "wildwatch.hub.checks",
     "wildwatch.hub.usage",
+    "wildwatch.hub.reports",
+    "wildwatch.hub.training",
+    "wildwatch.hub.volunteers",
+    "wildwatch.hub.review",
+    "wildwatch.hub.enforcement",
+    "wildwatch.hub.evidence",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +110,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Uploaded files (report screenshots): never served as static files; views check who may see them.
+MEDIA_ROOT = Path(os.environ.get("WILDWATCH_MEDIA", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

@@ -10,6 +10,11 @@ urlpatterns = [
     path("library/", include("wildwatch.hub.library.urls")),
     path("policies/", include("wildwatch.hub.policies.urls")),
     path("usage/", include("wildwatch.hub.usage.urls")),
+    path("reports/", include("wildwatch.hub.reports.urls")),
+    path("review/", include("wildwatch.hub.review.urls")),
+    path("volunteers/", include("wildwatch.hub.volunteers.urls")),
+    path("enforcement/", include("wildwatch.hub.enforcement.urls")),
+    path("evidence/", include("wildwatch.hub.evidence.urls")),
     path("api/v1/", include(("wildwatch.hub.checks.urls", "api"))),
     path("", include("wildwatch.hub.public.urls")),
 ]

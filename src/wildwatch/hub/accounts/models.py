@@ -29,6 +29,8 @@ class Platform(models.Model):
     type = models.CharField(max_length=20, choices=PlatformType.choices)
     countries = models.JSONField(default=list, blank=True)
     policy_profile = models.CharField(max_length=100, blank=True, default="")
+    #: the web hosts of the platform ("shop.example", without "www."): a reported URL on one of them is its case
+    domains = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -45,11 +45,13 @@ def create_organisation(slug: str, name: str, kind: str, *, country: str = "", a
 
 @transaction.atomic
 def add_platform(org: Organisation, slug: str, name: str, type: str, countries: list[str] | None = None,
-                 *, actor: Any = None) -> Platform:
+                 *, domains: list[str] | None = None, actor: Any = None) -> Platform:
     if org.kind != "member":
         raise AccountsError(f"only member companies have platforms, and {org.slug} is a {org.kind}")
+    hosts = [d.strip().lower().removeprefix("www.") for d in domains or [] if d.strip()]
     platform, created = Platform.objects.get_or_create(
-        slug=slug, defaults={"organisation": org, "name": name, "type": type, "countries": countries or []})
+        slug=slug, defaults={"organisation": org, "name": name, "type": type, "countries": countries or [],
+                             "domains": hosts})
     if created:
         audit("platform.create", actor=actor, organisation=org, target=slug, type=type)
     return platform

@@ -24,14 +24,15 @@ ORGANISATIONS = [
     ("demo-police", "Demo Wildlife Crime Unit", "agency", "GB"),
     ("demo-volunteers", "Cyber Spotters (demo)", "volunteers", "GB"),
 ]
-#: (organisation, slug, name, type, countries)
+#: (organisation, slug, name, type, countries, web hosts) — hosts under .example, which never resolve
 PLATFORMS = [
-    ("demo-market", "demo-market-shop", "DemoMarket", "ecommerce", ["US", "GB", "DE"]),
-    ("demo-social", "demo-social-network", "DemoSocial", "social", ["IE", "FR", "VN", "ID"]),
-    ("demo-social", "demo-social-chat", "DemoChat", "messaging", ["VN", "TH"]),
-    ("demo-classifieds", "demo-classifieds-ads", "DemoAnnonces", "ecommerce", ["FR", "BE"]),
-    ("demo-asia", "demo-asia-mall", "DemoMall", "ecommerce", ["SG", "MY", "TH"]),
-    ("demo-asia", "demo-asia-search", "DemoSearch", "search", ["SG", "ID"]),
+    ("demo-market", "demo-market-shop", "DemoMarket", "ecommerce", ["US", "GB", "DE"], ["demomarket.example"]),
+    ("demo-social", "demo-social-network", "DemoSocial", "social", ["IE", "FR", "VN", "ID"], ["demosocial.example"]),
+    ("demo-social", "demo-social-chat", "DemoChat", "messaging", ["VN", "TH"], ["chat.demosocial.example"]),
+    ("demo-classifieds", "demo-classifieds-ads", "DemoAnnonces", "ecommerce", ["FR", "BE"],
+     ["demoannonces.example"]),
+    ("demo-asia", "demo-asia-mall", "DemoMall", "ecommerce", ["SG", "MY", "TH"], ["demomall.example"]),
+    ("demo-asia", "demo-asia-search", "DemoSearch", "search", ["SG", "ID"], ["demosearch.example"]),
 ]
 #: (username, organisation, role)
 USERS = [
@@ -58,8 +59,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             orgs = {slug: services.create_organisation(slug, name, kind, country=country)
                     for slug, name, kind, country in ORGANISATIONS}
-            for org, slug, name, ptype, countries in PLATFORMS:
-                services.add_platform(orgs[org], slug, name, ptype, countries)
+            for org, slug, name, ptype, countries, domains in PLATFORMS:
+                services.add_platform(orgs[org], slug, name, ptype, countries, domains=domains)
             for username, org, role in USERS:
                 services.add_member(orgs[org], username, role, password=DEMO_PASSWORD,
                                     email=f"{username}@demo.wildwatch.invalid")
