@@ -14,6 +14,8 @@ from wildwatch.hub.accounts.models import ApiKey
 from wildwatch.hub.accounts.roles import Role
 from wildwatch.hub.library.models import Release
 from wildwatch.hub.library.services import record_download, watermarked_bundle
+from wildwatch.hub.reports import flags
+from wildwatch.hub.reports.api import router as reports_router
 from wildwatch.hub.usage import services as usage
 from wildwatch.hub.usage.api import router as usage_router
 
@@ -39,6 +41,7 @@ api = NinjaAPI(title="wildwatch hub API", version="1", urls_namespace="api", aut
                description="Check listings and searches against the coalition's keyword library. See docs/api.md.")
 errors.install(api)
 api.add_router("/usage", usage_router)
+api.add_router("/reports", reports_router)
 #: every POST takes one: a retry with the same key gets the first answer, and nothing is done or counted twice
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
@@ -50,6 +53,10 @@ def health(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok"}
 
 
+def _text(listing: dict[str, str]) -> str:
+    return listing["text"] or f"{listing['title']}\n{listing['description']}".strip()
+
+
 def _result(item_id: str | None, decision: dict[str, Any]) -> dict[str, Any]:
     return {"id": item_id, **decision}
 
@@ -59,7 +66,10 @@ def check(request: HttpRequest, item: CheckItem, idempotency_key: IdempotencyKey
     key = key_of(request)
 
     def produce() -> dict[str, Any]:
-        decision = detector_for(key.platform).check(item.listing())
+        listing = item.listing()
+        decision = detector_for(key.platform).check(listing)
+        if decision.verdict == "review":
+            flags.flag_reviews(key.platform, [(item.id, item.url, _text(listing), decision)])
         transaction.on_commit(lambda: usage.count_checks(key.platform, [decision]))
         return _result(item.id, decision.to_dict())
 
@@ -87,9 +97,13 @@ def _check_batch(key: ApiKey, batch: Batch) -> dict[str, Any]:
                 "code": "invalid_item", "message": f"invalid item {n}: {errors.describe(details)}",
                 "details": details}})
     if good:
-        decisions = detector_for(key.platform).check_many([item.listing() for _, item in good])
+        listings = [item.listing() for _, item in good]
+        decisions = detector_for(key.platform).check_many(listings)
         for (n, item), decision in zip(good, decisions, strict=True):
             results[n] = _result(item.id, decision.to_dict())
+        if any(d.verdict == "review" for d in decisions):
+            flags.flag_reviews(key.platform, [(item.id, item.url, _text(listing), d) for (_, item), listing, d in
+                                              zip(good, listings, decisions, strict=True)])
         transaction.on_commit(lambda: usage.count_checks(key.platform, decisions))
     return {"results": results}
 

@@ -7,7 +7,8 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -19,10 +20,14 @@ from wildwatch.detect.categories import CATEGORIES, PRODUCTS
 from wildwatch.detect.urls import canonical_url
 from wildwatch.hub.accounts.models import Platform
 from wildwatch.hub.accounts.services import audit
+from wildwatch.hub.enforcement.services import HoldNotice
 from wildwatch.hub.library.models import Taxon, Term
 
 from . import severity
 from .models import Action, Case, CaseStatus, Decision, MemberSettings, Report, ReportKind
+
+if TYPE_CHECKING:  # enforcement imports the reports' models: no import cycle at run time
+    from wildwatch.hub.enforcement.services import HoldNotice
 
 #: tracking codes: no 0/O/1/I/L, so that a code read aloud or retyped is not mistaken
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -49,7 +54,9 @@ def locate(url: str) -> Where:
         canonical = canonical_url(url)
     except ValueError as exc:
         raise ReportError(f"not a web address: {exc}") from exc
-    host = canonical.split("/", 1)[0].split(":", 1)[0]
+    host = urlsplit(canonical).hostname or ""
+    if not host:
+        raise ReportError("the web address has no host")
     return Where(canonical, host, platform_for_host(host))
 
 
@@ -93,8 +100,8 @@ def file_report(kind: str, url: str, *, reporter: Any = None, email: str = "", s
     if category and category not in CATEGORIES:
         raise ReportError(f"unknown policy category {category!r}")
     where = locate(url)
-    if platform is not None and where.platform is not None and where.platform != platform:
-        raise ReportError(f"the URL is on {where.platform.name}, not on {platform.name}")
+    if platform is not None and where.platform != platform:
+        raise ReportError(f"the URL is not on {platform.name}")
     for attempt in range(3):
         try:
             with transaction.atomic():
@@ -200,6 +207,11 @@ def accept(case: Case, actor: Any) -> Case:
 @transaction.atomic
 def refer(case: Case, actor: Any) -> Case:
     """Into the member platform's queue, unless a law-enforcement hold matches (then the case waits, on hold)."""
+    return refer_case(case, actor)[0]
+
+
+def refer_case(case: Case, actor: Any) -> tuple[Case, HoldNotice | None]:
+    """:func:`refer`, also returning the hold notice when a hold matched (all a member may learn of it)."""
     from wildwatch.hub.enforcement.services import hold_for_case
 
     assert case.platform is not None
@@ -208,7 +220,7 @@ def refer(case: Case, actor: Any) -> Case:
         case.status = CaseStatus.ON_HOLD
         case.save()
         audit("case.held", actor=actor, target=f"case:{case.pk}", until=notice.until.isoformat())
-        return case
+        return case, notice
     now = timezone.now()
     case.status = CaseStatus.REFERRED
     case.referred_at = now
@@ -216,7 +228,7 @@ def refer(case: Case, actor: Any) -> Case:
     case.claimed_by = case.claimed_at = None
     case.save()
     audit("case.refer", actor=actor, organisation=case.platform.organisation, target=f"case:{case.pk}")
-    return case
+    return case, None
 
 
 @transaction.atomic
@@ -282,6 +294,12 @@ def reopen(case: Case, admin: Any, reason: str) -> Case:
     audit("case.reopen", actor=admin, organisation=case.platform.organisation if case.platform else None,
           target=f"case:{case.pk}", reason=reason[:200], decision=decision.pk)
     return case
+
+
+def hold_message(notice: HoldNotice) -> dict[str, Any]:
+    """All a member may learn of a hold on its case (see ``enforcement.services``): never the agency or the case."""
+    return {"message": "hold for law-enforcement review: do not act before the date; contact the coalition",
+            "until": notice.until.isoformat()}
 
 
 def current_decision(case: Case) -> Decision | None:
