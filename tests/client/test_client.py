@@ -251,10 +251,16 @@ def test_the_idempotency_key_is_reused_across_retries(hub: FakeHub) -> None:
     assert hub.requests()[-1].headers["idempotency-key"] != keys[0]  # a new call is a new decision
 
 
-def test_forwarding_reports_is_not_built_yet_and_says_so(hub: FakeHub) -> None:
-    with pytest.raises(NotImplementedError, match="reports issue"):
-        client(hub).forward_report("L1", agency="interpol")
-    assert hub.requests() == []
+def test_forwarded_reports_carry_their_fields_and_one_key_across_retries(hub: FakeHub) -> None:
+    hub.script("POST", "/api/v1/reports/forwarded", Reply(502, error("bad_gateway", "proxy")),
+               Reply(200, {"results": [{"id": "R1", "case": 7, "status": "queued", "duplicate": False}]}))
+    result = client(hub).forward_report("R1", "https://shop.example/item/1", reason="real ivory?",
+                                        seller={"handle": "@s"})
+    assert result == {"id": "R1", "case": 7, "status": "queued", "duplicate": False}
+    first, second = hub.requests()
+    assert first.headers["idempotency-key"] == second.headers["idempotency-key"]
+    assert second.json() == {"reports": [{"id": "R1", "url": "https://shop.example/item/1", "reason": "real ivory?",
+                                          "seller": {"handle": "@s"}}]}
 
 
 def test_usage_retries_reuse_one_idempotency_key(hub: FakeHub) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from wildwatch.client import AuthenticationError, Client, LocalDetector
+from wildwatch.client import AuthenticationError, Client, ForbiddenError, LocalDetector
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.library.services import import_starter, public_key, publish_release
 
@@ -60,3 +60,14 @@ def test_usage_from_the_client_and_the_local_detector_reaches_the_hub(live_serve
     assert today["listings"]["allow"] == {"none": 1}
     assert (today["searches"], today["search_popups"]) == (2, 2)
     local.close()
+
+
+def test_the_client_forwards_a_users_report_into_the_queue(live_server: Any, db: Any) -> None:
+    org = accounts.create_organisation("fw-market", "FW Market", "member")
+    accounts.add_platform(org, "fw-shop", "FW Shop", "ecommerce", ["FR"], domains=["fwshop.example"])
+    client = Client(live_server.url, accounts.create_api_key("fw-market")[1])
+    result = client.forward_report("u-1", "https://fwshop.example/item/5", reason="tiger skin", product="skin_fur")
+    assert result["status"] == "queued" and result["duplicate"] is False
+    assert client.forward_report("u-1", "https://fwshop.example/item/5")["duplicate"] is True
+    with pytest.raises(ForbiddenError):
+        client.forward_report("u-2", "https://elsewhere.example/item/5")

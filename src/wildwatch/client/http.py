@@ -244,15 +244,29 @@ class Client:
         key = idempotency_key or uuid.uuid4().hex
         return self._json("POST", "/decisions", body, headers={"Idempotency-Key": key})
 
-    def forward_report(self, listing_id: str, **fields: Any) -> dict[str, Any]:
-        """Forward a listing to law enforcement through the hub (``POST /api/v1/reports/forwarded``).
+    def forward_report(self, report_id: str, url: str, *, reason: str = "", listing_text: str = "",
+                       species: str = "", product: str = "", seller: Mapping[str, Any] | None = None,
+                       idempotency_key: str | None = None) -> dict[str, Any]:
+        """Forward a wildlife report that one of your users filed in your app (``POST /api/v1/reports/forwarded``):
+        it becomes a case in your own review queue. ``report_id`` is your id of the user's report (forwarding it
+        again changes nothing); ``url`` is the reported listing, on your platform; ``seller`` may give
+        ``handle``, ``contacts`` and ``location``. Returns ``{"id", "case", "status": "queued"|"held",
+        "duplicate"}`` (and ``hold`` with the date not to act before, when law enforcement holds the listing)."""
+        item: dict[str, Any] = {"id": report_id, "url": url}
+        for name, value in (("reason", reason), ("listing_text", listing_text), ("species", species),
+                            ("product", product)):
+            if value:
+                item[name] = value
+        if seller:
+            item["seller"] = dict(seller)
+        return self.forward_reports([item], idempotency_key=idempotency_key)[0]
 
-        Not available yet: the endpoint comes with the reports issue, and this method will call it then. Until
-        then it raises ``NotImplementedError`` rather than pretend the report was sent.
-        """
-        raise NotImplementedError(
-            "POST /api/v1/reports/forwarded is not built yet: it comes with the reports issue; "
-            "nothing was sent")
+    def forward_reports(self, reports: Iterable[Mapping[str, Any]], idempotency_key: str | None = None
+                        ) -> list[dict[str, Any]]:
+        """Forward up to 100 reports at once (all of them or, on an error, none)."""
+        body = {"reports": [dict(r) for r in reports]}
+        key = idempotency_key or uuid.uuid4().hex
+        return list(self._json("POST", "/reports/forwarded", body, headers={"Idempotency-Key": key})["results"])
 
     def report_usage(self, usage: Mapping[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
         """Send an embedded engine's counts (:meth:`wildwatch.client.LocalDetector.usage`, which does it in the
