@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import AuditEntry, Organisation
@@ -163,6 +164,7 @@ def test_decisions_feed_terms_reporters_and_can_be_reopened(shop: Any, role_user
         services.decide(case, reviewer, "allowed", "no_violation")
     reopened = services.reopen(case, admin, "wrong listing")
     assert reopened.status == CaseStatus.REFERRED and reopened.claimed_by is None
+    assert reopened.due_at is not None and reopened.referred_at is not None and reopened.due_at > timezone.now()
     assert Term.objects.get(pk=term.pk).confirmed == term.confirmed
     assert services.reporter_accuracy(role_users["volunteer"]) == (0, 0, None)
     Case.objects.filter(pk=case.pk).update(claimed_by=reviewer)

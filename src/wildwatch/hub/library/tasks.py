@@ -17,6 +17,7 @@ from .services import publish_release
 SCHEDULES: dict[str, tuple[str, str, int]] = {
     "purge expired sessions": ("wildwatch.hub.library.tasks.purge_sessions", Schedule.DAILY, 0),
     "purge stored idempotent answers": ("wildwatch.hub.checks.idempotency.purge", Schedule.DAILY, 0),
+    "release idle review claims": ("wildwatch.hub.review.tasks.expire_claims", Schedule.MINUTES, 10),
 }
 
 

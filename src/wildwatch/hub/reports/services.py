@@ -290,6 +290,9 @@ def reopen(case: Case, admin: Any, reason: str) -> Case:
         field = "confirmed" if decision.confirmed else "rejected"
         Term.objects.filter(term_id__in=case.term_ids, **{f"{field}__gt": 0}).update(**{field: F(field) - 1})
     case.status, case.decided_at, case.claimed_by, case.claimed_at = CaseStatus.REFERRED, None, None, None
+    if case.platform is not None:  # back in the queue: a fresh SLA from now
+        case.referred_at = now
+        case.due_at = now + timedelta(hours=settings_of(case.platform).sla_hours)
     case.save()
     audit("case.reopen", actor=admin, organisation=case.platform.organisation if case.platform else None,
           target=f"case:{case.pk}", reason=reason[:200], decision=decision.pk)
