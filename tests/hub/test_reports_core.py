@@ -105,7 +105,9 @@ def test_severity_counts_appendix_live_quantity_and_repeat_sellers(shop: Any) ->
     again = services.file_report("volunteer", "https://rsocial.example/post/9", seller_handle="@tusk_trader",
                                  product="ivory", category="prohibited", listing_text="2 kg raw ivory")
     assert again.case.severity == 40 + 10 + 20
-    assert any("seller seen in 1 earlier case" in r and "1 other platform" in r for r in again.case.severity_reasons)
+    assert any("seller seen in 1 other case" in r and "1 other platform" in r for r in again.case.severity_reasons)
+    case.refresh_from_db()  # the first case learnt of the second
+    assert case.severity == 100 and any("seller seen" in r for r in case.severity_reasons)
     plain = services.file_report("public", "https://rshop.example/item/99")
     assert plain.case.severity == 0 and plain.case.severity_reasons == []
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from wildwatch.detect.categories import CATEGORIES, PRODUCTS
@@ -138,6 +138,9 @@ def _file(kind: str, url: str, where: Where, **f: Any) -> Report:
         case.category = case.taxon.category
     case.severity, case.severity_reasons = compute_severity(case)
     case.save()
+    for other in _same_seller(case):  # the seller's other cases now know of this one
+        other.severity, other.severity_reasons = compute_severity(other)
+        other.save(update_fields=["severity", "severity_reasons", "updated_at"])
     report = Report.objects.create(
         case=case, kind=kind, tracking_code=new_tracking_code() if kind in (ReportKind.PUBLIC, ReportKind.VOLUNTEER)
         else None, reporter=f["reporter"] if getattr(f["reporter"], "is_authenticated", False) else None,
@@ -157,11 +160,7 @@ def compute_severity(case: Case) -> tuple[int, list[str]]:
     """The case's severity from its facts (see ``severity``), counting the seller's other cases and platforms."""
     other_cases = other_platforms = 0
     if case.seller_handle or case.seller_contacts:
-        match = Q(seller_handle=case.seller_handle) if case.seller_handle else Q(pk__in=[])
-        for contact in case.seller_contacts:
-            match |= Q(seller_contacts__contains=[contact]) if _json_contains() else Q(
-                seller_contacts__icontains=f'"{contact}"')
-        others = Case.objects.filter(match).exclude(pk=case.pk)
+        others = _same_seller(case)
         other_cases = others.count()
         elsewhere = others.exclude(platform=None)
         if case.platform_id is not None:
@@ -172,6 +171,17 @@ def compute_severity(case: Case) -> tuple[int, list[str]]:
         live_animal=case.live_animal, quantity_text=" ".join([case.quantity_text, case.listing_text[:2000]]),
         other_cases_of_seller=other_cases, other_platforms_of_seller=other_platforms)
     return severity.score(facts)
+
+
+def _same_seller(case: Case) -> QuerySet[Case]:
+    """The other cases with the same seller handle or one of the same contacts."""
+    if not (case.seller_handle or case.seller_contacts):
+        return Case.objects.none()
+    match = Q(seller_handle=case.seller_handle) if case.seller_handle else Q(pk__in=[])
+    for contact in case.seller_contacts:
+        match |= Q(seller_contacts__contains=[contact]) if _json_contains() else Q(
+            seller_contacts__icontains=f'"{contact}"')
+    return Case.objects.filter(match).exclude(pk=case.pk)
 
 
 def _json_contains() -> bool:

@@ -94,7 +94,7 @@ def score(facts: Facts) -> tuple[int, list[str]]:
         points += REPEAT_SELLER
         where = []
         if facts.other_cases_of_seller:
-            where.append(f"in {facts.other_cases_of_seller} earlier case(s)")
+            where.append(f"in {facts.other_cases_of_seller} other case(s)")
         if facts.other_platforms_of_seller:
             where.append(f"on {facts.other_platforms_of_seller} other platform(s)")
         reasons.append(f"seller seen {' and '.join(where)} (+{REPEAT_SELLER})")

@@ -66,6 +66,11 @@ class Command(BaseCommand):
                                     email=f"{username}@demo.wildwatch.invalid")
         if not options["no_library"]:
             self._library()
+            from wildwatch.hub.reports.demo import load_demo_cases
+
+            made = load_demo_cases()
+            if made:
+                self.stdout.write(f"Demo cases: {made}")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, org, role in USERS:
             self.stdout.write(f"  {username:<16} {role:<16} {org}")
