@@ -2,20 +2,25 @@
 
 For a request with a body under ``/api/``, this middleware answers 413 when the declared ``Content-Length`` is over
 the path's cap, or when the bytes actually read are (a bounded read: at most cap + 1 bytes are ever read); and 422
-when the body is not UTF-8 or not JSON. Otherwise it keeps the bytes as ``request.body`` and the parsed document
-for the API's parser, so Django's own ``DATA_UPLOAD_MAX_MEMORY_SIZE`` check (a 400) never runs first.
+when the body is not UTF-8, not JSON (nested too deeply included) or not Unicode text (a ``\\ud800`` escape without
+its pair: the engine and the databases cannot encode it). Otherwise it keeps the bytes as ``request.body`` and the
+parsed document for the API's parser, so Django's own ``DATA_UPLOAD_MAX_MEMORY_SIZE`` check (a 400) never runs first.
+
+It also gives the API's error shape to the error answers under ``/api/`` that the API's handlers never see: the
+405 ninja answers for a method the path does not have, and Django's 404 page for a URL no endpoint has.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from .errors import error_response
+from .errors import describe, error_response
 
 MIB = 1024 * 1024
 DEFAULT_CAP = 1 * MIB
@@ -27,6 +32,10 @@ CAPS: dict[str, int] = {
 }
 PARSED_ATTR = "_wildwatch_json"
 _CHUNK = 64 * 1024
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: what pydantic answers for a string that is not Unicode text (the same error as for the fields it checks itself)
+NOT_UNICODE = "Input should be a valid string, unable to parse raw data as a unicode string"
 
 
 def cap_for(path: str) -> int:
@@ -67,16 +76,53 @@ def read_body(request: HttpRequest, cap: int) -> bytes | None:
     return None if len(data) > cap else data
 
 
+def lone_surrogate(doc: Any) -> list[str] | None:
+    """Where a parsed JSON document holds a lone surrogate (a ``\\ud800`` escape without its pair; a pair is one
+    character once parsed), or None: such a string is not Unicode text, and encoding it fails (a 500 in the engine,
+    in the databases). Keys count too. A walk with its own stack: JSON nests deeper than Python recurses."""
+    stack: list[tuple[Any, list[str]]] = [(doc, [])]
+    while stack:
+        value, loc = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return loc
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _SURROGATE.search(key):
+                    return [*loc, key.encode("utf-8", "backslashreplace").decode("ascii")]
+                stack.append((item, [*loc, key]))
+        elif isinstance(value, list):
+            stack.extend((item, [*loc, str(n)]) for n, item in enumerate(value))
+    return None
+
+
+def in_error_shape(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An error answer that is not JSON (ninja's text 405, Django's HTML 404...), in the API's error shape."""
+    status = response.status_code
+    if status < 400 or response.get("Content-Type", "").startswith("application/json"):
+        return response
+    if status == 405:
+        allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
+        return error_response(405, "method_not_allowed",
+                              f"{request.method} is not allowed here; allowed: {', '.join(allowed) or 'none'}",
+                              {"allowed": allowed}, headers={"Allow": ", ".join(allowed)})
+    if status == 404:
+        return error_response(404, "not_found", f"there is no API endpoint at {request.path}")
+    return error_response(status, f"http_{status}", response.reason_phrase)
+
+
 class ApiBodyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info.startswith("/api/") and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if not request.path_info.startswith("/api/"):
+            return self.get_response(request)
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             error = self._take_body(request)
             if error is not None:
                 return error
-        return self.get_response(request)
+        return in_error_shape(request, self.get_response(request))
 
     def _take_body(self, request: HttpRequest) -> HttpResponse | None:
         cap = cap_for(request.path_info)
@@ -100,9 +146,18 @@ class ApiBodyMiddleware:
             return error_response(422, "invalid_encoding", f"the body is not valid UTF-8 (byte {exc.start})",
                                   {"position": exc.start})
         try:
-            setattr(request, PARSED_ATTR, json.loads(text))
+            doc = json.loads(text)
         except json.JSONDecodeError as exc:
             return error_response(422, "malformed_json",
                                   f"the body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
                                   {"line": exc.lineno, "column": exc.colno, "position": exc.pos})
+        except RecursionError:  # "[[[[...": a few bytes a level
+            return error_response(422, "malformed_json", "the body is not valid JSON here: it is nested too deeply",
+                                  {"line": None, "column": None, "position": None})
+        # only bodies with a surrogate escape (emoji escaped as pairs, mostly) are walked
+        where = lone_surrogate(doc) if _SURROGATE_ESCAPE.search(text) else None
+        if where is not None:
+            details = [{"loc": ["body", *where], "message": NOT_UNICODE, "type": "string_unicode"}]
+            return error_response(422, "invalid_request", f"invalid request: {describe(details)}", details)
+        setattr(request, PARSED_ATTR, doc)
         return None

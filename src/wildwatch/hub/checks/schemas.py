@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import binascii
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import field_validator, model_validator
+from pydantic import AfterValidator, field_validator, model_validator
 
 from wildwatch.detect.categories import CATEGORIES
 
@@ -15,6 +15,16 @@ MAX_IMAGE_BYTES = 2 * 1024 * 1024
 MAX_BATCH = 1000
 #: base64 of MAX_IMAGE_BYTES, with room for line breaks: longer texts are refused before decoding
 _MAX_IMAGE_B64 = (MAX_IMAGE_BYTES + 2) // 3 * 4 + 4096
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    return value
+
+
+#: text the hub stores or looks up in its database: PostgreSQL's text cannot hold NUL (a 500 there, not on SQLite)
+StoredText = Annotated[str, AfterValidator(_no_nul)]
 
 VerdictTaken = Literal["removed_listing", "removed_account", "removed_post", "removed_group", "no_violation"]
 PolicyName = Literal[CATEGORIES]  # type: ignore[valid-type]
@@ -28,7 +38,7 @@ class Seller(Schema):
 class CheckItem(Schema):
     """A listing or post: ``text``, or ``title`` and ``description``."""
 
-    id: str = Field(min_length=1, max_length=200)
+    id: StoredText = Field(min_length=1, max_length=200)  # echoed, and stored with an Idempotency-Key
     text: str | None = None
     title: str | None = None
     description: str | None = None
@@ -74,8 +84,8 @@ class SearchQuery(Schema):
 
 
 class DecisionIn(Schema):
-    id: str = Field(min_length=1, max_length=200)
+    id: StoredText = Field(min_length=1, max_length=200)
     verdict_taken: VerdictTaken
     policy: PolicyName
-    terms_confirmed: list[str] = Field(default_factory=list, max_length=1000)
-    terms_rejected: list[str] = Field(default_factory=list, max_length=1000)
+    terms_confirmed: list[StoredText] = Field(default_factory=list, max_length=1000)
+    terms_rejected: list[StoredText] = Field(default_factory=list, max_length=1000)
