@@ -98,8 +98,8 @@ def test_home_in_english(client: Client) -> None:
     for heading in ("Detection", "Human review", "Working with law enforcement", "Shared signals",
                     "Measuring progress", "A shared keyword library, kept private"):
         assert heading in html
-    assert '<a class="button secondary" href="#" aria-describedby="report-note">Report a listing</a>' in html
-    assert "Coming soon" in html
+    assert '<a class="button secondary" href="/reports/new/" aria-describedby="report-note">Report a listing</a>' in html
+    assert "without an account" in html
     assert 'href="/species/"' in html
 
 
@@ -108,7 +108,7 @@ def test_home_in_french(client: Client) -> None:
     html = client.get("/").content.decode()
     assert '<html lang="fr"' in html
     assert "Chasser le trafic d’espèces sauvages d’internet" in html
-    assert "Signaler une annonce" in html and "Bientôt" in html
+    assert "Signaler une annonce" in html and "sans compte" in html
     assert "Quelles espèces sont protégées ?" in html  # the navigation too
     assert "Keeping wildlife trafficking off the internet" not in html
     # and back to English

@@ -187,3 +187,25 @@ def test_public_stages_never_reveal_a_hold(shop: Any) -> None:
         case.status = status
         assert services.public_stage(case) == stage
     assert Organisation.objects.filter(kind="member").count() >= 1
+
+
+def test_reporters_with_an_address_learn_the_outcome_by_mail(shop: Any, role_users: dict[str, Any], mailoutbox: Any,
+                                                             django_capture_on_commit_callbacks: Any) -> None:
+    reviewer = role_users["reviewer"]
+    with_mail = services.file_report("public", "https://rshop.example/item/1", email="a@x.org")
+    services.file_report("public", "https://rshop.example/item/1")  # no address: no mail
+    case = services.accept(with_mail.case, role_users["analyst"])
+    assert mailoutbox == []  # referral is not an outcome
+    Case.objects.filter(pk=case.pk).update(claimed_by=reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.decide(case, reviewer, "prohibited", "removed_listing", "seller banned; internal note")
+    [mail] = mailoutbox
+    assert mail.to == ["a@x.org"] and with_mail.tracking_code in mail.subject
+    assert f"/reports/{with_mail.tracking_code}/" in mail.body
+    assert "acted on the listing" in mail.body and "a agi sur l’annonce" in mail.body  # English and French
+    assert "internal note" not in mail.body and "R Shop" not in mail.body and reviewer.username not in mail.body
+    rejected = services.file_report("public", "https://rshop.example/item/2", email="b@x.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reject(rejected.case, role_users["analyst"], "a toy")
+    assert mailoutbox[-1].to == ["b@x.org"] and "could not act" in mailoutbox[-1].body
+    assert "a toy" not in mailoutbox[-1].body

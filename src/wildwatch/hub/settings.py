@@ -117,16 +117,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# The hub's public address, for links in e-mails (status pages of reports).
+WILDWATCH_PUBLIC_URL = os.environ.get("WILDWATCH_PUBLIC_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = os.environ.get("WILDWATCH_FROM_EMAIL", "wildwatch <no-reply@wildwatch.invalid>")
 EMAIL_BACKEND = os.environ.get("WILDWATCH_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # The API's rate limits hold across all gunicorn workers: a shared cache (the database by default, Redis when
 # REDIS_URL is set), never the per-process memory cache.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "wildwatch_cache"}}
+# MAX_ENTRIES is high: when the database cache is full, Django culls a third of it, rate-limit counters included.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "wildwatch_cache",
+                      "OPTIONS": {"MAX_ENTRIES": 100_000}}}
 if os.environ.get("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": os.environ["REDIS_URL"]}}
 WILDWATCH_API_RATE = int(os.environ.get("WILDWATCH_API_RATE", "6000"))  # requests per minute per API key
+# The public report form: reports per hour per client address, and the reverse proxies whose X-Forwarded-For is
+# believed (comma-separated addresses or networks; none by default: REMOTE_ADDR is the client).
+WILDWATCH_REPORT_RATE = int(os.environ.get("WILDWATCH_REPORT_RATE", "10"))
+WILDWATCH_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("WILDWATCH_TRUSTED_PROXIES", "").split(",") if p.strip()]
 # The API adds its usage counts up in each process and writes them at most this often (seconds).
 WILDWATCH_USAGE_FLUSH_SECONDS = float(os.environ.get("WILDWATCH_USAGE_FLUSH_SECONDS", "5"))
 

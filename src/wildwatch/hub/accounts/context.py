@@ -16,4 +16,8 @@ def roles(request: HttpRequest) -> dict[str, Any]:
     return {"nav": {
         "usage": bool(mine & (COALITION | MEMBERS)),
         "api_keys": Role.MEMBER_ADMIN in mine,
+        "triage": bool(mine & COALITION),
+        "review_queue": bool(mine & {Role.REVIEWER, Role.MEMBER_ADMIN}),
+        "volunteer": Role.VOLUNTEER in mine,
+        "enforcement": Role.OFFICER in mine,
     }}

@@ -210,6 +210,7 @@ def accept(case: Case, actor: Any) -> Case:
         case.status = CaseStatus.OUTREACH
         case.save()
         audit("case.outreach", actor=actor, target=f"case:{case.pk}", host=case.host)
+        _tell_reporters(case, "outreach")
         return case
     return refer(case, actor)
 
@@ -253,6 +254,7 @@ def reject(case: Case, actor: Any, reason: str) -> Case:
     case.triaged_by, case.triaged_at = actor, timezone.now()
     case.save()
     audit("case.reject", actor=actor, target=f"case:{case.pk}", reason=reason[:200])
+    _tell_reporters(case, "not_actionable")
     return case
 
 
@@ -279,7 +281,15 @@ def decide(case: Case, reviewer: Any, category: str, action: str, comment: str =
         Term.objects.filter(term_id__in=case.term_ids).update(**{field: F(field) + 1})
     audit("case.decide", actor=reviewer, organisation=case.platform.organisation if case.platform else None,
           target=f"case:{case.pk}", category=category, taken=action)
+    _tell_reporters(case, "action_taken" if decision.confirmed else "no_violation")
     return decision
+
+
+def _tell_reporters(case: Case, stage: str) -> None:
+    """Once the change is committed, mail the reporters who left an address (``notify``)."""
+    from .notify import notify_reporters
+
+    transaction.on_commit(lambda: notify_reporters(case, stage))
 
 
 @transaction.atomic
