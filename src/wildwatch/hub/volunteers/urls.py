@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "volunteers"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("register/", views.register, name="register"),
+    path("quiz/", views.quiz, name="quiz"),
+    path("submit/", views.submit, name="submit"),
+    path("reports/<int:pk>/", views.report, name="report"),
+]
