@@ -44,14 +44,15 @@ def _crawl(client: Client) -> _Text:
     return _Text("\n".join(pages).casefold())
 
 
-LOCALE = Path(__file__).resolve().parents[2] / "src" / "wildwatch" / "hub" / "locale"
+HUB = Path(__file__).resolve().parents[2] / "src" / "wildwatch" / "hub"
 
 
 def _public_vocabulary() -> str:
     """The hub's own public copy (every UI string in every language) and the policy descriptions."""
     from wildwatch.detect.categories import CATEGORY_DESCRIPTIONS
 
-    texts = [p.read_text("utf-8") for p in LOCALE.rglob("*.po")] + list(CATEGORY_DESCRIPTIONS.values())
+    texts = [p.read_text("utf-8") for p in HUB.glob("**/locale/*/LC_MESSAGES/*.po")] + list(
+        CATEGORY_DESCRIPTIONS.values())
     return "\n".join(texts).casefold()
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .roles import COALITION, MEMBERS, Role
+from .roles import COALITION, LIBRARY_READERS, MEMBERS, Role
 from .services import roles_of
 
 
@@ -20,4 +20,6 @@ def roles(request: HttpRequest) -> dict[str, Any]:
         "review_queue": bool(mine & {Role.REVIEWER, Role.MEMBER_ADMIN}),
         "volunteer": Role.VOLUNTEER in mine,
         "enforcement": Role.OFFICER in mine,
+        "library": bool(mine & LIBRARY_READERS),
+        "members": bool(mine - {Role.VOLUNTEER}),
     }}
