@@ -81,17 +81,7 @@ FUZZ = settings(
 #: problems fuzzing found in code outside this test's reach, reported and not yet fixed: (operation, a pattern of the
 #: problem's report, what and where). When they are the only problems, the test is an xfail that names them (``-ra``
 #: lists it in every run's summary); any other problem fails it. Remove an entry when its fix lands.
-KNOWN_ISSUES: list[tuple[str, str, str]] = [
-    ("GET /api/v1/usage", r"[?&](since|until)=0(?![\d-])",
-     "usage/api.py UsagePeriod: ?until=0 is read as 1970-01-01 (pydantic takes a number for a Unix time)"),
-    ("GET /api/v1/usage", r"[?&]until=0001-01-",
-     "usage/api.py platform_usage: until - timedelta(days=29) overflows near date.min (OverflowError, 500)"),
-    ("POST /api/v1/usage", r"\\u0000",
-     "usage/services.py record_report: NUL in library_version or days, stored as text (500 on PostgreSQL)"),
-    ("POST /api/v1/check/batch", r"\\u0000",
-     "checks/api.py _check_batch: an invalid item's raw id is echoed, and stored with an Idempotency-Key "
-     "(NUL: 500 on PostgreSQL)"),
-]
+KNOWN_ISSUES: list[tuple[str, str, str]] = []
 
 #: statuses docs/api.md documents for some operations beyond the generic ones (see ``allowed_statuses``)
 DOCUMENTED: dict[str, set[int]] = {
@@ -488,30 +478,23 @@ def test_nul_in_a_checked_id_is_422_not_500(keys: dict[str, str]) -> None:
     assert response.json()["error"]["details"][0]["loc"] == ["body", "item", "id"]
 
 
-# --- found by fuzzing, to be fixed outside this test's files (see KNOWN_ISSUES): strict xfails, so that a fix shows
+# --- found by fuzzing and fixed: regression tests
 
-OUTSIDE = "found by fuzzing; the fix belongs in {} (see KNOWN_ISSUES)"
-
-
-@pytest.mark.xfail(strict=True, reason=OUTSIDE.format("usage/api.py platform_usage"))
 def test_usage_until_near_the_first_day_is_no_500(keys: dict[str, str]) -> None:
     response = Client().get("/api/v1/usage?until=0001-01-01", headers={KEY_HEADER: keys["engineer"]})
     assert response.status_code < 500, response.content
 
 
-@pytest.mark.xfail(strict=True, reason=OUTSIDE.format("usage/api.py UsagePeriod"))
 def test_usage_until_zero_is_not_a_date(keys: dict[str, str]) -> None:
     response = Client().get("/api/v1/usage?until=0", headers={KEY_HEADER: keys["engineer"]})
     assert response.status_code == 422, response.content
 
 
-@pytest.mark.xfail(strict=True, reason=OUTSIDE.format("usage/api.py UsageIn or usage/services.py record_report"))
 def test_nul_in_a_usage_report_is_422(keys: dict[str, str]) -> None:
     response = post_raw("/api/v1/usage", json.dumps({"library_version": "v\x00", "days": {}}), keys["engineer"])
     assert response.status_code == 422, response.content
 
 
-@pytest.mark.xfail(strict=True, reason=OUTSIDE.format("checks/api.py _check_batch"))
 def test_a_batch_answer_with_an_idempotency_key_holds_no_nul(keys: dict[str, str]) -> None:
     """An invalid item's raw id is echoed in its result, and the whole answer is stored as JSON with the key:
     PostgreSQL cannot store NUL (a 500 there)."""

@@ -103,3 +103,31 @@ def test_review_verdicts_become_cases_when_the_member_asks(shop_key: str) -> Non
     case = cases[0]
     assert case.status == CaseStatus.REFERRED and case.listing_text == review_text and case.term_ids
     assert case.category == "cover" and case.reports.get().kind == "automated"
+
+
+def test_a_held_listing_is_forwarded_on_hold_and_the_member_learns_only_the_notice(shop_key: str) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wildwatch.hub.enforcement import identifiers, services as enforcement
+    from wildwatch.hub.enforcement.models import Notification
+
+    agency = accounts.create_organisation("f-police", "Secret Wildlife Unit", "agency", country="FR")
+    until = timezone.localdate() + timedelta(days=30)
+    enforcement.create_hold(agency, kind="remove_and_preserve", case_reference="OP-TUSK-77", until=until,
+                            identifiers=[identifiers.url_identifier("https://fshop.example/item/1")])
+    first = post("/api/v1/reports/forwarded", {"reports": [forwarded(1)]}, shop_key)
+    assert first.status_code == 200
+    [result] = first.json()["results"]
+    assert result["status"] == "held" and result["hold"]["until"] == until.isoformat()
+    assert set(result["hold"]) == {"action", "until", "may_remove", "must_preserve", "message"}
+    assert result["hold"]["may_remove"] is True and result["hold"]["must_preserve"] is True
+    body = first.content.decode()
+    assert "Secret Wildlife Unit" not in body and "OP-TUSK-77" not in body and "f-police" not in body
+    assert Case.objects.get().status == CaseStatus.ON_HOLD
+    notified = Notification.objects.filter(agency=agency).count()
+    assert notified >= 1
+    again = post("/api/v1/reports/forwarded", {"reports": [forwarded(1)]}, shop_key).json()["results"][0]
+    assert again["duplicate"] is True and again["hold"] == result["hold"]
+    assert Notification.objects.filter(agency=agency).count() == notified  # a repeat is not a new check

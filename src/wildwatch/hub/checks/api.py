@@ -12,6 +12,7 @@ from pydantic import ValidationError as PydanticError
 
 from wildwatch.hub.accounts.models import ApiKey
 from wildwatch.hub.accounts.roles import Role
+from wildwatch.hub.enforcement.api import router as deconflict_router
 from wildwatch.hub.library.models import Release
 from wildwatch.hub.library.services import record_download, watermarked_bundle
 from wildwatch.hub.reports import flags
@@ -42,6 +43,7 @@ api = NinjaAPI(title="wildwatch hub API", version="1", urls_namespace="api", aut
 errors.install(api)
 api.add_router("/usage", usage_router)
 api.add_router("/reports", reports_router)
+api.add_router("/deconflict", deconflict_router)
 #: every POST takes one: a retry with the same key gets the first answer, and nothing is done or counted twice
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
@@ -93,7 +95,9 @@ def _check_batch(key: ApiKey, batch: Batch) -> dict[str, Any]:
         except PydanticError as exc:
             details = errors.validation_details(exc.errors(include_url=False))
             item_id = raw.get("id")
-            results.append({"id": item_id if isinstance(item_id, str) else None, "error": {
+            echo = item_id if isinstance(item_id, str) and 0 < len(item_id) <= 200 and "\x00" not in item_id \
+                and item_id.isprintable() else None  # echoed (and stored with an Idempotency-Key) only when sane
+            results.append({"id": echo, "error": {
                 "code": "invalid_item", "message": f"invalid item {n}: {errors.describe(details)}",
                 "details": details}})
     if good:

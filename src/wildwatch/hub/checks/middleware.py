@@ -29,6 +29,7 @@ CAPS: dict[str, int] = {
     "/api/v1/check": 1 * MIB,
     "/api/v1/search/intercept": 1 * MIB,
     "/api/v1/check/batch": 10 * MIB,
+    "/api/v1/deconflict": 64 * 1024,
 }
 PARSED_ATTR = "_wildwatch_json"
 _CHUNK = 64 * 1024

@@ -16,7 +16,6 @@ from wildwatch.hub.accounts.models import ApiKey
 from wildwatch.hub.checks import idempotency
 from wildwatch.hub.checks.auth import key_of
 from wildwatch.hub.checks.errors import ApiError
-from wildwatch.hub.enforcement.services import HoldNotice, hold_for_case
 
 from . import services
 from .models import Case, CaseStatus, Report, ReportKind
@@ -55,15 +54,13 @@ class ForwardedBatch(Schema):
     reports: list[ForwardedReport] = Field(min_length=1, max_length=MAX_FORWARDED)
 
 
-def _answer(report: Report, duplicate: bool, notice: HoldNotice | None = None) -> dict[str, Any]:
+def _answer(report: Report, duplicate: bool) -> dict[str, Any]:
     case: Case = report.case
     held = case.status == CaseStatus.ON_HOLD
     out: dict[str, Any] = {"id": report.external_id, "case": case.pk, "duplicate": duplicate,
                            "status": "held" if held else "queued"}
     if held:
-        notice = notice or hold_for_case(case, asked_by=None)
-        if notice is not None:
-            out["hold"] = services.hold_message(notice)
+        out["hold"] = services.hold_message(case)
     return out
 
 
@@ -93,11 +90,9 @@ def _forward(key: ApiKey, batch: ForwardedBatch) -> dict[str, Any]:
             seller_contacts=seller.contacts, seller_location=seller.location, platform=platform,
             external_id=item.id)
         case = report.case
-        notice = None
         if case.status == CaseStatus.TRIAGE:  # the platform's own users reported it: straight to its queue
-            case, notice = services.refer_case(case, None)
-            report.case = case
-        results.append(_answer(report, False, notice))
+            report.case = services.refer_case(case, None)[0]
+        results.append(_answer(report, False))
     return {"results": results}
 
 

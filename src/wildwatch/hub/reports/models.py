@@ -54,6 +54,8 @@ class Case(models.Model):
     # severity, recomputed whenever the facts change
     severity = models.PositiveSmallIntegerField(default=0, db_index=True)
     severity_reasons = models.JSONField(default=list, blank=True)
+    #: what the member may learn of a law-enforcement hold on the case (``HoldNotice.to_dict()``), while held
+    hold_notice = models.JSONField(default=dict, blank=True)
     # triage
     triaged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")

@@ -229,6 +229,7 @@ def refer_case(case: Case, actor: Any) -> tuple[Case, HoldNotice | None]:
     notice = hold_for_case(case, asked_by=actor)
     if notice is not None:
         case.status = CaseStatus.ON_HOLD
+        case.hold_notice = notice.to_dict()
         case.save()
         audit("case.held", actor=actor, target=f"case:{case.pk}", until=notice.until.isoformat())
         return case, notice
@@ -237,8 +238,12 @@ def refer_case(case: Case, actor: Any) -> tuple[Case, HoldNotice | None]:
     case.referred_at = now
     case.due_at = now + timedelta(hours=settings_of(case.platform).sla_hours)
     case.claimed_by = case.claimed_at = None
+    case.hold_notice = {}
     case.save()
     audit("case.refer", actor=actor, organisation=case.platform.organisation, target=f"case:{case.pk}")
+    from wildwatch.hub.enforcement.services import notify_subscribers
+
+    notify_subscribers(case)
     return case, None
 
 
@@ -319,10 +324,11 @@ def reopen(case: Case, admin: Any, reason: str) -> Case:
     return case
 
 
-def hold_message(notice: HoldNotice) -> dict[str, Any]:
-    """All a member may learn of a hold on its case (see ``enforcement.services``): never the agency or the case."""
-    return {"message": "hold for law-enforcement review: do not act before the date; contact the coalition",
-            "until": notice.until.isoformat()}
+def hold_message(case: Case) -> dict[str, Any]:
+    """All a member may learn of a hold on its case (kept on the case when the hold matched): what to do and until
+    when; never the agency or its case."""
+    notice = dict(case.hold_notice)
+    return {k: notice[k] for k in ("action", "until", "may_remove", "must_preserve", "message") if k in notice}
 
 
 def current_decision(case: Case) -> Decision | None:

@@ -12,6 +12,7 @@ from ninja import Field, Header, Query, Router, Schema
 from wildwatch.hub.checks import idempotency
 from wildwatch.hub.checks.auth import key_of
 from wildwatch.hub.checks.errors import ApiError
+from wildwatch.hub.checks.schemas import StoredText
 
 from . import queries, services
 from .models import DailyCount
@@ -23,15 +24,34 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 class UsageIn(Schema):
     """What ``LocalDetector.usage()`` returns: counts by UTC day (at most 400 days in one report)."""
 
-    library_version: str = Field(default="", max_length=64)
+    library_version: StoredText = Field(default="", max_length=64)
     days: dict[str, dict[str, Any]] = Field(max_length=400, description=(
         'by day: {"2026-11-03": {"listings": {"block": {"prohibited": 2}, "allow": {"none": 97}}, '
         '"searches": 40, "search_popups": 3}}'))
 
 
 class UsagePeriod(Schema):
-    since: date | None = None
-    until: date | None = None
+    since: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")
+    until: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")
+
+
+EARLIEST = date(2000, 1, 1)
+
+
+def _day(text: str | None, name: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_period", f"{name}: {text!r} is not a day",
+                       [{"loc": ["query", name], "message": "not a day (YYYY-MM-DD)", "type": "invalid_period"}]
+                       ) from exc
+    if day < EARLIEST:
+        raise ApiError(422, "invalid_period", f"{name}: no counts before {EARLIEST.isoformat()}",
+                       [{"loc": ["query", name], "message": f"before {EARLIEST.isoformat()}",
+                         "type": "invalid_period"}])
+    return day
 
 
 @router.post("", summary="Send an embedded engine's daily counts (LocalDetector does it in the background)")
@@ -51,8 +71,8 @@ def report_usage(request: HttpRequest, body: UsageIn, idempotency_key: Idempoten
 def platform_usage(request: HttpRequest, period: Query[UsagePeriod]) -> dict[str, Any]:
     key = key_of(request)
     services.flush()
-    until = period.until or timezone.now().date()
-    since = period.since or until - timedelta(days=29)
+    until = _day(period.until, "until") or timezone.now().date()
+    since = _day(period.since, "since") or until - timedelta(days=29)
     if since > until:
         raise ApiError(422, "invalid_period", "'since' is after 'until'", [{"loc": ["query", "since"], "message": "after until", "type": "invalid_period"}])
     if (until - since).days > 400:

@@ -11,7 +11,9 @@ import hashlib
 import hmac
 import io
 import json
+import threading
 import zipfile
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
@@ -100,7 +102,28 @@ def _canary_term(canary: Canary) -> engine.Term:
 def watermarked_bundle(release: Release, org: Organisation) -> tuple[bytes, str, str]:
     """The organisation's copy of a release: the release's library plus the organisation's canary terms (spread
     through the terms), with ``copy_for`` in the manifest. Its content digest differs from the release's, so it
-    carries its own signature. Returns (bundle, signature, etag); the copy is deterministic, so is the ETag."""
+    carries its own signature. Returns (bundle, signature, etag); the copy is deterministic, so is the ETag, and
+    each process keeps the last few copies it built (a conditional GET answered 304 builds nothing)."""
+    key = (release.pk, release.content_digest, org.pk, org.slug)
+    with _copies_lock:
+        cached = _copies.get(key)
+        if cached is not None:
+            _copies.move_to_end(key)
+            return cached
+    built = _build_copy(release, org)
+    with _copies_lock:
+        _copies[key] = built
+        while len(_copies) > COPIES_KEPT:
+            _copies.popitem(last=False)
+    return built
+
+
+COPIES_KEPT = 16
+_copies: OrderedDict[tuple[int, str, int, str], tuple[bytes, str, str]] = OrderedDict()
+_copies_lock = threading.Lock()
+
+
+def _build_copy(release: Release, org: Organisation) -> tuple[bytes, str, str]:
     library, manifest = engine.load_bundle(bytes(release.bundle))
     terms = list(library.terms)
     for canary, h in zip(canaries_for(org), _stream(f"{org.slug}/positions"), strict=False):
