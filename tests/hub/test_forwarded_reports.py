@@ -110,7 +110,8 @@ def test_a_held_listing_is_forwarded_on_hold_and_the_member_learns_only_the_noti
 
     from django.utils import timezone
 
-    from wildwatch.hub.enforcement import identifiers, services as enforcement
+    from wildwatch.hub.enforcement import identifiers
+    from wildwatch.hub.enforcement import services as enforcement
     from wildwatch.hub.enforcement.models import Notification
 
     agency = accounts.create_organisation("f-police", "Secret Wildlife Unit", "agency", country="FR")
