@@ -104,13 +104,14 @@ def watermarked_bundle(release: Release, org: Organisation) -> tuple[bytes, str,
     through the terms), with ``copy_for`` in the manifest. Its content digest differs from the release's, so it
     carries its own signature. Returns (bundle, signature, etag); the copy is deterministic, so is the ETag, and
     each process keeps the last few copies it built (a conditional GET answered 304 builds nothing)."""
-    key = (release.pk, release.content_digest, org.pk, org.slug)
+    canaries = canaries_for(org)
+    key = (release.pk, release.content_digest, org.slug, tuple(c.term for c in canaries))
     with _copies_lock:
         cached = _copies.get(key)
         if cached is not None:
             _copies.move_to_end(key)
             return cached
-    built = _build_copy(release, org)
+    built = _build_copy(release, org, canaries)
     with _copies_lock:
         _copies[key] = built
         while len(_copies) > COPIES_KEPT:
@@ -119,14 +120,14 @@ def watermarked_bundle(release: Release, org: Organisation) -> tuple[bytes, str,
 
 
 COPIES_KEPT = 16
-_copies: OrderedDict[tuple[int, str, int, str], tuple[bytes, str, str]] = OrderedDict()
+_copies: OrderedDict[tuple[int, str, str, tuple[str, ...]], tuple[bytes, str, str]] = OrderedDict()
 _copies_lock = threading.Lock()
 
 
-def _build_copy(release: Release, org: Organisation) -> tuple[bytes, str, str]:
+def _build_copy(release: Release, org: Organisation, canaries: list[Canary]) -> tuple[bytes, str, str]:
     library, manifest = engine.load_bundle(bytes(release.bundle))
     terms = list(library.terms)
-    for canary, h in zip(canaries_for(org), _stream(f"{org.slug}/positions"), strict=False):
+    for canary, h in zip(canaries, _stream(f"{org.slug}/positions"), strict=False):
         terms.insert(int.from_bytes(h[:8], "big") % (len(terms) + 1), _canary_term(canary))
     marked = engine.Library(version=library.version, taxa=library.taxa, terms=terms, rules=library.rules,
                             profiles=library.profiles, messages=library.messages,
