@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "wildwatch.hub.review",
     "wildwatch.hub.enforcement",
     "wildwatch.hub.evidence",
+    "wildwatch.hub.metrics",
+    "wildwatch.hub.plans",
+    "wildwatch.hub.campaigns",
 ]
 
 MIDDLEWARE = [

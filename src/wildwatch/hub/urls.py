@@ -15,6 +15,9 @@ urlpatterns = [
     path("volunteers/", include("wildwatch.hub.volunteers.urls")),
     path("enforcement/", include("wildwatch.hub.enforcement.urls")),
     path("evidence/", include("wildwatch.hub.evidence.urls")),
+    path("metrics/", include("wildwatch.hub.metrics.urls")),
+    path("plans/", include("wildwatch.hub.plans.urls")),
+    path("campaigns/", include("wildwatch.hub.campaigns.urls")),
     path("api/v1/", include(("wildwatch.hub.checks.urls", "api"))),
     path("", include("wildwatch.hub.public.urls")),
 ]

@@ -13,6 +13,8 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=OrgKind.choices)
     country = models.CharField(max_length=2, blank=True)
+    #: when it joined the coalition (membership growth; the public members page); None: not yet recorded
+    joined_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -31,6 +33,7 @@ class Platform(models.Model):
     policy_profile = models.CharField(max_length=100, blank=True, default="")
     #: the web hosts of the platform ("shop.example", without "www."): a reported URL on one of them is its case
     domains = models.JSONField(default=list, blank=True)
+    joined_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
