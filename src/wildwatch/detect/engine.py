@@ -14,12 +14,13 @@ import time
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
 
 from .categories import Verdict
-from .library import Library, Term, load_starter
+from .library import Campaign, Library, Term, load_starter
 from .matcher import Match, Matcher
 from .normalize import Normalized, normalize, normalize_batch_bytes
 from .policy import SUBJECT_KINDS, PlacedHit, Policy, Profile
@@ -76,11 +77,14 @@ class SearchDecision:
     message: str | None
     learn_more_url: str | None
     hits: tuple[Hit, ...] = field(default=())
+    #: the slug of the awareness campaign whose message this is (None: the library's own message)
+    campaign: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "intercept": self.intercept, "lang": self.lang, "title": self.title, "message": self.message,
             "learn_more_url": self.learn_more_url, "hits": [h.to_dict() for h in self.hits],
+            "campaign": self.campaign,
         }
 
 
@@ -123,6 +127,7 @@ class Detector:
         self._context_terms: list[Term] = [t for t in terms if t.kind not in SUBJECT_KINDS]
         self._subjects = Matcher([(t.term, t.lang) for t in self._subject_terms])
         self._context = Matcher([(t.term, t.lang, t.kind != "intent") for t in self._context_terms])
+        self._campaigns = campaign_order(self.library.campaigns)
         self.build_seconds = time.perf_counter() - t0
 
     @property
@@ -199,8 +204,13 @@ class Detector:
 
     # --- searches -----------------------------------------------------------------------------------------------
 
-    def check_search(self, query: str, lang: str | None = None) -> SearchDecision:
-        """Should a marketplace search show the educational pop-up, and with which message?"""
+    def check_search(self, query: str, lang: str | None = None, today: date | None = None, *,
+                     campaigns: Sequence[Campaign] | None = None) -> SearchDecision:
+        """Should a marketplace search show the educational pop-up, and with which message?
+
+        An intercepted search for a taxon or species group of a campaign running ``today`` (by default the UTC
+        date) shows the campaign's message. ``campaigns`` replaces the library's (the hub passes its live
+        calendar), in order of preference (see :func:`campaign_order`)."""
         query, _ = truncate_utf8(query, 4096)
         norm, placed = self.hits(query)
         placed = language_consistent(placed, norm, lang)
@@ -222,7 +232,32 @@ class Detector:
         if not intercept:
             return SearchDecision(False, lang_code, None, None, None, ())
         msg = self.library.messages.get(lang_code) or self.library.messages.get("en") or {}
+        running = self._campaigns if campaigns is None else campaigns
+        if running:
+            campaign = self._campaign_for(placed, running, today or datetime.now(UTC).date())
+            if campaign is not None:
+                code, cmsg = campaign.message(lang)
+                return SearchDecision(True, code, cmsg.get("title"), cmsg.get("body"),
+                                      campaign.learn_more_url or msg.get("learn_more_url"), hits, campaign.slug)
         return SearchDecision(True, lang_code, msg.get("title"), msg.get("body"), msg.get("learn_more_url"), hits)
+
+    def _campaign_for(self, placed: list[PlacedHit], campaigns: Sequence[Campaign], day: date) -> Campaign | None:
+        """The first campaign running on ``day`` for one of the hits' taxa or species groups."""
+        active = [c for c in campaigns if c.start <= day <= c.end]
+        if not active:
+            return None
+        taxa: set[str] = set()
+        groups: set[str] = set()
+        for p in placed:
+            term = p.term
+            if term.taxon:
+                taxa.add(term.taxon)
+                taxon = self.library.taxa.get(term.taxon)
+                if taxon is not None and taxon.group:
+                    groups.add(taxon.group)
+            if term.group:
+                groups.add(term.group)
+        return next((c for c in active if c.matches(taxa, groups)), None)
 
     def _message_lang(self, lang: str | None) -> str:
         if lang:
@@ -231,6 +266,11 @@ class Detector:
                 if candidate in self.library.messages:
                     return candidate
         return "en"
+
+
+def campaign_order(campaigns: Iterable[Campaign]) -> list[Campaign]:
+    """Campaigns in order of preference when several match: the latest to start first, then by slug."""
+    return sorted(campaigns, key=lambda c: (-c.start.toordinal(), c.slug))
 
 
 _PRICE = re.compile(

@@ -11,7 +11,7 @@ import json
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,12 @@ CONTENT_FILES: dict[str, str] = {
     "library/profiles.json": "profiles.json",
     "library/messages.json": "messages.json",
 }
+#: optional files: absent from old bundles, and left out when empty (so the digests of libraries without them,
+#: and the signatures over those digests, are unchanged)
+OPTIONAL_FILES: dict[str, str] = {
+    "library/campaigns.json": "campaigns.json",
+}
+CAMPAIGNS_FILE = "library/campaigns.json"
 LICENSE_FILE = "public/LICENSE-names.md"
 MAX_BUNDLE_BYTES = 256 * 1024 * 1024
 
@@ -70,6 +76,72 @@ class Term:
     source: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """An awareness campaign: during its window (``start`` to ``end``, both included), searches intercepted for
+    one of its taxa or species groups show its message instead of the library's."""
+
+    slug: str
+    start: date
+    end: date
+    taxa: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()
+    #: language -> {"title": ..., "body": ...}; English is always there
+    messages: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    learn_more_url: str | None = None
+
+    def active(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def matches(self, taxa: frozenset[str] | set[str], groups: frozenset[str] | set[str]) -> bool:
+        return not self.taxa.isdisjoint(taxa) or not self.groups.isdisjoint(groups)
+
+    def message(self, lang: str | None) -> tuple[str, Mapping[str, str]]:
+        """The language served and the message: the language asked, its base language, or English."""
+        if lang:
+            code = lang.replace("_", "-").lower()
+            for candidate in (code, code.split("-")[0]):
+                if candidate in self.messages:
+                    return candidate, self.messages[candidate]
+        return "en", self.messages.get("en") or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug, "start": self.start.isoformat(), "end": self.end.isoformat(),
+            "taxa": sorted(self.taxa), "groups": sorted(self.groups),
+            "messages": {lang: {"title": m.get("title", ""), "body": m.get("body", "")}
+                         for lang, m in sorted(self.messages.items())},
+            "learn_more_url": self.learn_more_url,
+        }
+
+
+def campaign_from_dict(raw: Mapping[str, Any]) -> Campaign:
+    """A campaign from its JSON form (``library/campaigns.json``), validated."""
+    slug = raw["slug"]
+    if not isinstance(slug, str) or not slug:
+        raise LibraryError("campaign without a slug")
+    try:
+        start, end = date.fromisoformat(raw["start"]), date.fromisoformat(raw["end"])
+    except (TypeError, ValueError) as exc:
+        raise LibraryError(f"campaign {slug}: bad date ({exc})") from exc
+    if end < start:
+        raise LibraryError(f"campaign {slug}: ends before it starts")
+    messages = raw.get("messages") or {}
+    if not isinstance(messages, Mapping) or "en" not in messages:
+        raise LibraryError(f"campaign {slug}: no English message")
+    for lang, m in messages.items():
+        if not isinstance(m, Mapping) or not isinstance(m.get("title"), str) or not isinstance(m.get("body"), str):
+            raise LibraryError(f"campaign {slug}: message {lang!r} needs a title and a body")
+    taxa, groups = raw.get("taxa") or [], raw.get("groups") or []
+    if not isinstance(taxa, list) or not isinstance(groups, list):
+        raise LibraryError(f"campaign {slug}: taxa and groups must be lists")
+    return Campaign(
+        slug=slug, start=start, end=end, taxa=frozenset(map(str, taxa)), groups=frozenset(map(str, groups)),
+        messages={str(lang): {"title": m["title"], "body": m["body"]} for lang, m in messages.items()},
+        learn_more_url=raw.get("learn_more_url") or None,
+    )
+
+
 @dataclass(slots=True)
 class Library:
     version: str
@@ -79,6 +151,7 @@ class Library:
     profiles: dict[str, Any] = field(default_factory=dict)
     messages: dict[str, dict[str, str]] = field(default_factory=dict)
     license_text: str = ""
+    campaigns: list[Campaign] = field(default_factory=list)
 
     @property
     def groups(self) -> dict[str, list[Taxon]]:
@@ -99,7 +172,7 @@ class Library:
             if t.kind == "name"
         ]
         terms = [_term_dict(t) for t in self.terms if t.kind != "name"]
-        return {
+        out: dict[str, Any] = {
             "public/taxa.json": [_taxon_dict(t) for t in self.taxa.values()],
             "public/names.json": names,
             "library/terms.json": terms,
@@ -107,6 +180,9 @@ class Library:
             "library/profiles.json": self.profiles,
             "library/messages.json": self.messages,
         }
+        if self.campaigns:  # left out when empty: the digest of a library without campaigns does not change
+            out[CAMPAIGNS_FILE] = [c.to_dict() for c in self.campaigns]
+        return out
 
     def digest(self, copy_for: str | None = None) -> str:
         return content_digest(self.content(), {"library_version": self.version, "copy_for": copy_for})
@@ -224,6 +300,12 @@ def from_documents(docs: Mapping[str, Any], version: str, license_text: str = ""
         for term in terms:
             if term.taxon and term.taxon not in taxa:
                 raise LibraryError(f"term {term.id}: unknown taxon {term.taxon!r}")
+        raw_campaigns = docs.get(CAMPAIGNS_FILE) or []
+        if not isinstance(raw_campaigns, list):
+            raise LibraryError(f"{CAMPAIGNS_FILE} must be a list")
+        campaigns = [campaign_from_dict(raw) for raw in raw_campaigns]
+        if len({c.slug for c in campaigns}) != len(campaigns):
+            raise LibraryError(f"{CAMPAIGNS_FILE}: two campaigns have the same slug")
     except KeyError as exc:
         raise LibraryError(f"library is missing a required field or file: {exc}") from exc
     except TypeError as exc:
@@ -231,7 +313,7 @@ def from_documents(docs: Mapping[str, Any], version: str, license_text: str = ""
     return Library(
         version=version, taxa=taxa, terms=terms, rules=dict(docs.get("library/rules.json") or {}),
         profiles=dict(docs.get("library/profiles.json") or {}),
-        messages=dict(docs.get("library/messages.json") or {}), license_text=license_text,
+        messages=dict(docs.get("library/messages.json") or {}), license_text=license_text, campaigns=campaigns,
     )
 
 
@@ -243,6 +325,10 @@ def load_directory(path: Path, version: str = STARTER_VERSION) -> Library:
         docs[bundle_path] = json.loads(file.read_text("utf-8")) if file.exists() else (
             {} if name in ("rules.json", "profiles.json", "messages.json") else []
         )
+    for bundle_path, name in OPTIONAL_FILES.items():
+        file = path / name
+        if file.exists():
+            docs[bundle_path] = json.loads(file.read_text("utf-8"))
     license_file = path / "LICENSE-names.md"
     license_text = license_file.read_text("utf-8") if license_file.exists() else ""
     return from_documents(docs, version, license_text)
@@ -264,7 +350,7 @@ def load_bundle(data: bytes) -> tuple[Library, dict[str, Any]]:
         raise LibraryError(f"not a library bundle (bad zip): {exc}") from exc
     with zf:
         names = set(zf.namelist())
-        allowed = {"manifest.json", LICENSE_FILE, *CONTENT_FILES}
+        allowed = {"manifest.json", LICENSE_FILE, *CONTENT_FILES, *OPTIONAL_FILES}
         unexpected = sorted(names - allowed)
         if unexpected:
             raise LibraryError(f"bundle holds unexpected files: {unexpected}")
@@ -272,7 +358,7 @@ def load_bundle(data: bytes) -> tuple[Library, dict[str, Any]]:
             raise LibraryError("bundle has no manifest.json")
         try:
             manifest = json.loads(zf.read("manifest.json"))
-            docs = {p: json.loads(zf.read(p)) for p in CONTENT_FILES if p in names}
+            docs = {p: json.loads(zf.read(p)) for p in (*CONTENT_FILES, *OPTIONAL_FILES) if p in names}
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise LibraryError(f"bundle holds invalid JSON: {exc}") from exc
         license_text = zf.read(LICENSE_FILE).decode("utf-8") if LICENSE_FILE in names else ""
@@ -283,8 +369,12 @@ def load_bundle(data: bytes) -> tuple[Library, dict[str, Any]]:
     missing = [p for p in CONTENT_FILES if p not in docs]
     if missing:
         raise LibraryError(f"bundle is missing {missing}")
+    listed = manifest.get("files", {})
+    absent = sorted(p for p in OPTIONAL_FILES if p in listed and p not in docs)
+    if absent:
+        raise LibraryError(f"bundle is missing {absent}: the bundle was altered")
     for path, doc in docs.items():
-        expected = manifest.get("files", {}).get(path)
+        expected = listed.get(path)
         if expected != "sha256:" + _sha256(canonical_json(doc)):
             raise LibraryError(f"digest mismatch for {path}: the bundle was altered")
     if manifest.get("content_digest") != content_digest(docs, manifest):
