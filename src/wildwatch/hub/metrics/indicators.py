@@ -1,0 +1,223 @@
+"""The coalition's progress indicators: what each one means, and their figures for a period and a scope.
+
+Days are UTC days: ``[start, end]`` covers ``start 00:00 UTC`` up to (not including) ``end + 1 day 00:00 UTC``; a
+decision at 23:30 UTC on ``end`` is in the period even where it was already the next day locally.
+
+Computed figures come from the hub's own records (``computations``); attested figures from the accepted
+attestations of member companies (``attestations``). They are kept apart: ``compute`` returns, for each key, the
+computed figure when the indicator can be computed, with the accepted attested value (if any) in its ``detail``
+(``"attested: 12"``), and the attested figure when the indicator is attested only or when nothing computed exists;
+``attested`` returns the attested figures alone. See docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from django.utils.translation import gettext_lazy as _
+
+Source = Literal["computed", "attested", "both"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: Any  # a lazy translation
+    source: Source
+    unit: str  # "count", "hours", "share", "bool", "text"
+    platform_types: tuple[str, ...] = ()  # empty: every platform type
+    #: a level at a date (user accounts, keywords shared), not a sum over the period: never added up in series
+    stock: bool = False
+
+
+def _i(key: str, label: Any, source: Source, unit: str = "count", platform_types: tuple[str, ...] = (),
+       stock: bool = False) -> tuple[str, Indicator]:
+    return key, Indicator(key, label, source, unit, platform_types, stock)
+
+
+INDICATORS: dict[str, Indicator] = dict([
+    _i("listings_removed", _("Listings removed"), "both", platform_types=("ecommerce",)),
+    _i("posts_removed", _("Posts removed"), "both", platform_types=("social", "messaging")),
+    _i("accounts_removed", _("Accounts removed"), "both"),
+    _i("groups_removed", _("Groups removed"), "both", platform_types=("social", "messaging")),
+    _i("blocked_at_posting", _("Listings blocked at posting"), "both"),
+    _i("volunteer_reports", _("Reports from cyber spotters"), "computed"),
+    _i("volunteer_reports_confirmed", _("Reports from cyber spotters confirmed"), "computed"),
+    _i("public_reports", _("Reports from the public"), "computed"),
+    _i("public_reports_confirmed", _("Reports from the public confirmed"), "computed"),
+    _i("forwarded_reports", _("Reports forwarded by platforms"), "computed"),
+    _i("staff_trained", _("Staff trained"), "both"),
+    _i("policy_in_place", _("Platforms with the model policy in place"), "both", "count", stock=True),
+    _i("search_popups", _("Search pop-ups shown"), "both", platform_types=("search", "ecommerce", "social")),
+    _i("redirects", _("Redirects to wildlife information"), "attested"),
+    _i("library_integrated", _("Member companies using the keyword library"), "computed", stock=True),
+    _i("median_hours_to_action", _("Median hours from referral to decision"), "computed", "hours"),
+    _i("sla_compliance", _("Share of cases decided within the agreed time"), "computed", "share"),
+    _i("user_accounts", _("User accounts"), "attested", stock=True),
+    _i("keywords_shared", _("Keywords shared"), "computed", stock=True),
+])
+
+#: the indicators a member company may attest
+ATTESTED_KEYS: tuple[str, ...] = tuple(k for k, i in INDICATORS.items() if i.source in ("attested", "both"))
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    value: float | None
+    source: Literal["computed", "attested"]
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which member companies and platforms: ``None`` is no restriction, an empty set is nothing at all.
+    ``region`` is a country code matched against ``Platform.countries``."""
+
+    organisation_ids: frozenset[int] | None = None
+    platform_ids: frozenset[int] | None = None
+    platform_type: str = ""
+    region: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return self.organisation_ids == frozenset() or self.platform_ids == frozenset()
+
+    @property
+    def is_all(self) -> bool:
+        return (self.organisation_ids is None and self.platform_ids is None and not self.platform_type
+                and not self.region)
+
+
+#: every member, and the records of no member platform too
+ALL = Scope()
+#: nothing at all
+NOTHING = Scope(organisation_ids=frozenset())
+
+
+def compute(start: date, end: date, scope: Scope = Scope()) -> dict[str, Figure]:
+    """Every indicator's figure for ``[start, end]`` (UTC days, both included) in ``scope``."""
+    from . import attestations, computations
+
+    computed = computations.compute_all(start, end, scope)
+    attested_figures = attestations.attested_figures(start, end, scope)
+    figures: dict[str, Figure] = {}
+    for key, indicator in INDICATORS.items():
+        value = computed.get(key) if indicator.source != "attested" else None
+        other = attested_figures.get(key)
+        if indicator.source != "attested" and (value is not None or other is None):
+            detail = f"attested: {_fmt(other.value)}" if other is not None else ""
+            figures[key] = Figure(key, value, "computed", detail)
+        elif other is not None:
+            figures[key] = other
+        else:
+            figures[key] = Figure(key, None, "attested")
+    return figures
+
+
+def attested(start: date, end: date, scope: Scope = Scope()) -> dict[str, Figure]:
+    """The accepted attested figures alone (key -> figure), for the indicators that have any."""
+    from . import attestations
+
+    return attestations.attested_figures(start, end, scope)
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+
+
+def _buckets(start: date, end: date, step: Literal["month", "year"]) -> list[tuple[date, date, date]]:
+    """(label, first day, last day) of each month or year overlapping ``[start, end]``, clipped to it."""
+    out = []
+    label = start.replace(day=1) if step == "month" else start.replace(month=1, day=1)
+    while label <= end:
+        if step == "month":
+            following = (label.replace(day=28) + timedelta(days=4)).replace(day=1)
+        else:
+            following = label.replace(year=label.year + 1)
+        out.append((label, max(label, start), min(following - timedelta(days=1), end)))
+        label = following
+    return out
+
+
+def series(key: str, start: date, end: date, scope: Scope = Scope(), step: Literal["month", "year"] = "month",
+           cumulative: bool = False) -> list[tuple[date, float]]:
+    """The indicator by month (or year), labelled by the bucket's first day (the first bucket covers only from
+    ``start``, the last only up to ``end``). A missing figure counts as 0. ``cumulative`` adds up the buckets;
+    a stock indicator (``Indicator.stock``: a level at a date) is never added up: each bucket has its level at
+    the bucket's last day."""
+    indicator = INDICATORS[key]
+    out: list[tuple[date, float]] = []
+    total = 0.0
+    for label, first, last in _buckets(start, end, step):
+        value = compute_one(key, first, last, scope)
+        value = value or 0.0
+        if cumulative and not indicator.stock and indicator.unit == "count":
+            total += value
+            value = total
+        out.append((label, value))
+    return out
+
+
+def compute_one(key: str, start: date, end: date, scope: Scope = Scope()) -> float | None:
+    """One indicator's value, computed if it can be and otherwise attested (as ``compute`` chooses)."""
+    from . import attestations, computations
+
+    indicator = INDICATORS[key]
+    if indicator.source != "attested":
+        value = computations.compute_key(key, start, end, scope)
+        if value is not None:
+            return value
+    figure = attestations.attested_figures(start, end, scope, keys=(key,)).get(key)
+    return figure.value if figure is not None else None
+
+
+def coalition_start() -> date | None:
+    """The earliest join date of an organisation (the coalition's launch), or None when none is recorded."""
+    from wildwatch.hub.accounts.models import Organisation
+
+    first = Organisation.objects.filter(joined_on__isnull=False).order_by("joined_on").values_list(
+        "joined_on", flat=True).first()
+    return first
+
+
+def coalition_totals(until: date, since: date | None = None) -> dict[str, Figure]:
+    """Every indicator over the whole coalition from its start (``coalition_start``) or ``since`` to ``until``."""
+    start = since or coalition_start() or until
+    return compute(start, until, Scope())
+
+
+def membership(until: date) -> list[tuple[date, int]]:
+    """The number of member companies on each join date up to ``until`` (cumulative): the launch first."""
+    from wildwatch.hub.accounts.models import Organisation
+
+    days = Organisation.objects.filter(kind="member", joined_on__isnull=False, joined_on__lte=until).order_by(
+        "joined_on").values_list("joined_on", flat=True)
+    out: list[tuple[date, int]] = []
+    for n, day in enumerate(days, start=1):
+        assert day is not None
+        if out and out[-1][0] == day:
+            out[-1] = (day, n)
+        else:
+            out.append((day, n))
+    return out
+
+
+def visible_scope(user: Any) -> Scope:
+    """Coalition roles see every member; a member's people only their own companies; anybody else nothing
+    (``NOTHING``: an empty scope, whose figures are all zero or None)."""
+    from wildwatch.hub.accounts.roles import COALITION, MEMBERS
+    from wildwatch.hub.accounts.services import organisations_of, roles_of
+
+    if not getattr(user, "is_authenticated", False):
+        return NOTHING
+    roles = roles_of(user)
+    if roles & COALITION:
+        return Scope()
+    if roles & MEMBERS:
+        return Scope(organisation_ids=frozenset(o.pk for o in organisations_of(user) if o.kind == "member"))
+    return NOTHING
