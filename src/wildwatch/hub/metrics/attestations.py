@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wildwatch.hub.accounts.models import Organisation, Platform
 from wildwatch.hub.accounts.roles import COALITION, MEMBERS
@@ -28,23 +29,23 @@ def clean_figures(figures: dict[str, Any]) -> dict[str, float]:
     out: dict[str, float] = {}
     for key, value in figures.items():
         if key not in ATTESTED_KEYS:
-            raise AttestationError(f"{key} is not an attested indicator")
+            raise AttestationError(_("%(key)s is not an attested indicator.") % {"key": key})
         if value is None or value == "":
             continue
         number = float(value)
         if number < 0:
-            raise AttestationError(f"{key} cannot be negative")
+            raise AttestationError(_("A figure cannot be negative."))
         out[key] = int(number) if number.is_integer() else number
     return out
 
 
 def _check_period(organisation: Organisation, platform: Platform | None, start: date, end: date) -> None:
     if start > end:
-        raise AttestationError("the period ends before it starts")
+        raise AttestationError(_("The period ends before it starts."))
     if platform is not None and platform.organisation_id != organisation.pk:
-        raise AttestationError("the platform is not the company's")
+        raise AttestationError(_("The platform is not the company's."))
     if organisation.kind != "member":
-        raise AttestationError("only member companies attest figures")
+        raise AttestationError(_("Only member companies attest figures."))
 
 
 @transaction.atomic
@@ -69,9 +70,9 @@ def edit(attestation: Attestation, figures: dict[str, Any], *, start: date | Non
     """Change a draft or a returned attestation (an accepted one is locked; a submitted one waits for review)."""
     current = _locked_for_update(attestation)
     if current.state == AttestationState.ACCEPTED:
-        raise AttestationLocked("an accepted attestation is locked: correct it with a new version")
+        raise AttestationLocked(_("An accepted attestation is locked: correct it with a new version."))
     if current.state == AttestationState.SUBMITTED:
-        raise AttestationError("a submitted attestation waits for review")
+        raise AttestationError(_("A submitted attestation waits for review."))
     current.period_start = start or current.period_start
     current.period_end = end or current.period_end
     if platform is not None:
@@ -91,9 +92,9 @@ def edit(attestation: Attestation, figures: dict[str, Any], *, start: date | Non
 def submit(attestation: Attestation, *, actor: Any = None) -> Attestation:
     current = _locked_for_update(attestation)
     if current.state not in (AttestationState.DRAFT, AttestationState.RETURNED):
-        raise AttestationError("only a draft or a returned attestation can be submitted")
+        raise AttestationError(_("Only a draft or a returned attestation can be submitted."))
     if not current.figures:
-        raise AttestationError("enter at least one figure")
+        raise AttestationError(_("Enter at least one figure."))
     current.state = AttestationState.SUBMITTED
     current.submitted_by, current.submitted_at = actor, timezone.now()
     current.save()
@@ -106,11 +107,11 @@ def review(attestation: Attestation, *, accept: bool, comment: str = "", actor: 
     """Accept (the figures count from now on and are locked) or send back with a comment (needed then)."""
     current = _locked_for_update(attestation)
     if current.state != AttestationState.SUBMITTED:
-        raise AttestationError("only a submitted attestation can be reviewed")
+        raise AttestationError(_("Only a submitted attestation can be reviewed."))
     if not accept and not comment.strip():
-        raise AttestationError("say why it is sent back")
+        raise AttestationError(_("Say why it is sent back."))
     if current.submitted_by_id is not None and actor is not None and current.submitted_by_id == actor.pk:
-        raise AttestationError("nobody reviews their own attestation")
+        raise AttestationError(_("Nobody reviews their own attestation."))
     current.state = AttestationState.ACCEPTED if accept else AttestationState.RETURNED
     current.reviewed_by, current.reviewed_at, current.review_comment = actor, timezone.now(), comment.strip()
     current.save()
@@ -124,9 +125,9 @@ def correct(attestation: Attestation, *, actor: Any = None) -> Attestation:
     """A new draft version of an accepted attestation, with its figures: the accepted one stays as it is."""
     current = _locked_for_update(attestation)
     if current.state != AttestationState.ACCEPTED:
-        raise AttestationError("only an accepted attestation is corrected with a new version")
+        raise AttestationError(_("Only an accepted attestation is corrected with a new version."))
     if Attestation.objects.filter(supersedes=current).exists():
-        raise AttestationError("this version already has a correction")
+        raise AttestationError(_("This version already has a correction."))
     new = Attestation.objects.create(
         organisation=current.organisation, platform=current.platform, period_start=current.period_start,
         period_end=current.period_end, figures=dict(current.figures), note=current.note,

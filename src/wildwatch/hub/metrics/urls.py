@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "metrics"
-urlpatterns: list[object] = []
+urlpatterns: list[object] = [
+    path("attestations/", views.attestation_list, name="attestations"),
+    path("attestations/new/", views.attestation_new, name="attestation_new"),
+    path("attestations/<int:pk>/", views.attestation_detail, name="attestation"),
+    path("attestations/<int:pk>/edit/", views.attestation_edit, name="attestation_edit"),
+    path("attestations/<int:pk>/submit/", views.attestation_submit, name="attestation_submit"),
+    path("attestations/<int:pk>/review/", views.attestation_review, name="attestation_review"),
+    path("attestations/<int:pk>/correct/", views.attestation_correct, name="attestation_correct"),
+    path("policy/", views.model_policy, name="policy"),
+    path("policy/adoptions/<int:pk>/confirm/", views.policy_confirm, name="policy_confirm"),
+    path("members/", views.members, name="members"),
+]
