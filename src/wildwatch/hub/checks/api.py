@@ -12,6 +12,7 @@ from pydantic import ValidationError as PydanticError
 
 from wildwatch.hub.accounts.models import ApiKey
 from wildwatch.hub.accounts.roles import Role
+from wildwatch.hub.campaigns.services import live_campaigns
 from wildwatch.hub.enforcement.api import router as deconflict_router
 from wildwatch.hub.library.models import Release
 from wildwatch.hub.library.services import record_download, watermarked_bundle
@@ -118,12 +119,17 @@ def search_intercept(request: HttpRequest, body: SearchQuery, idempotency_key: I
     key = key_of(request)
 
     def produce() -> dict[str, Any]:
-        decision = detector_for(key.platform).check_search(body.query, body.lang)
-        transaction.on_commit(lambda: usage.count_search(key.platform, decision.intercept))
+        # the hub's live campaign calendar, rather than the release's copy of it
+        decision = detector_for(key.platform).check_search(body.query, body.lang, campaigns=live_campaigns())
+        transaction.on_commit(lambda: usage.count_search(key.platform, decision.intercept, decision.campaign))
         url = decision.learn_more_url
-        return {"intercept": decision.intercept, "title": decision.title, "message": decision.message,
-                # the library's links are paths on the hub: platforms get the full address
-                "learn_more_url": request.build_absolute_uri(url) if url and url.startswith("/") else url}
+        answer: dict[str, Any] = {
+            "intercept": decision.intercept, "title": decision.title, "message": decision.message,
+            # the library's links are paths on the hub: platforms get the full address
+            "learn_more_url": request.build_absolute_uri(url) if url and url.startswith("/") else url}
+        if decision.campaign:  # the message is an awareness campaign's
+            answer["campaign"] = decision.campaign
+        return answer
 
     return idempotency.once(key, idempotency_key, "search/intercept", request.body, produce, writes=False)
 

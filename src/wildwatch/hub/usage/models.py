@@ -22,10 +22,13 @@ class Metric(models.TextChoices):
     TERM_HITS = "term_hits", "listings with a hit of the term"
     SEARCHES = "searches", "searches checked"
     POPUPS = "search_popups", "search pop-ups shown"
+    #: the pop-ups that showed an awareness campaign's message (``term_id`` is the campaign's slug)
+    CAMPAIGN_POPUPS = "campaign_popups", "campaign pop-ups shown"
 
 
 class DailyCount(models.Model):
-    """One counter. ``verdict``/``category`` are set for listings and term hits, ``term_id`` for term hits only;
+    """One counter. ``verdict``/``category`` are set for listings and term hits, ``term_id`` for term hits (and the
+    campaign's slug for campaign pop-ups);
     the empty string stands for "not applicable" so that the unique key works the same on every database."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from wildwatch.detect.categories import CATEGORIES, VERDICTS, strictest
@@ -72,13 +73,24 @@ def count_checks(platform: Platform, decisions: Iterable[Decision]) -> None:
     _add(tally)
 
 
-def count_search(platform: Platform, intercepted: bool) -> None:
+def count_search(platform: Platform, intercepted: bool, campaign: str | None = None) -> None:
+    """Count a checked search, its pop-up, and when the pop-up showed a campaign's message, the campaign's reach."""
     day = _today()
     org, plat = platform.organisation_id, platform.pk
     tally: Counter[CountKey] = Counter({(org, plat, day, Source.API, Metric.SEARCHES, "", "", ""): 1})
     if intercepted:
         tally[(org, plat, day, Source.API, Metric.POPUPS, "", "", "")] += 1
+        if campaign:
+            tally[(org, plat, day, Source.API, Metric.CAMPAIGN_POPUPS, "", "", campaign)] += 1
     _add(tally)
+
+
+def campaign_reach(slug: str, start: date, end: date) -> dict[int, int]:
+    """Organisation id -> the campaign's pop-ups shown on its platforms from ``start`` to ``end`` (stored counts:
+    call :func:`flush` first for this process's latest)."""
+    rows = (DailyCount.objects.filter(metric=Metric.CAMPAIGN_POPUPS, term_id=slug, day__gte=start, day__lte=end)
+            .values("organisation_id").annotate(n=Sum("count")))
+    return {r["organisation_id"]: int(r["n"]) for r in rows if r["n"]}
 
 
 def _add(tally: Counter[CountKey]) -> None:

@@ -52,6 +52,9 @@ def publish_release(*, actor: Any = None, changelog: str = "") -> Release:
     number = last.number + 1 if last else 1
     version = f"{timezone.now():%Y.%m}.{number}"
     library = export_library(version)
+    from wildwatch.hub.campaigns.services import for_release  # the campaigns app builds on the library's
+
+    library.campaigns = for_release()  # running and upcoming, for embedded detectors
     digest = library.digest()
     release = Release(
         number=number, library_version=version, content_digest=digest, bundle=library.to_bundle(),
@@ -61,7 +64,7 @@ def publish_release(*, actor: Any = None, changelog: str = "") -> Release:
     )
     release.save()
     audit("release.publish", actor=actor, target=f"release {number}", number=number, library_version=version,
-          content_digest=digest, terms=len(library.terms))
+          content_digest=digest, terms=len(library.terms), campaigns=[c.slug for c in library.campaigns])
     return release
 
 
