@@ -171,3 +171,22 @@ def test_the_plan_page_in_french(world: dict[str, Any]) -> None:
     client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
     html = client.get(reverse("plans:plan", args=[world["plan"].pk])).content.decode()
     assert "Publier une politique" in html and "Évaluation de la vulnérabilité" in html
+
+
+def test_reassessing_adds_the_missing_suggestions(world: dict[str, Any]) -> None:
+    plan: ActionPlan = world["plan"]  # assessed with private messaging: two suggested items
+    before = plan.items.count()
+    added = services.reassess(plan, {"private_messaging": True, "in_app_payment": True})
+    assert [i.key for i in added] == ["a-payments"]
+    assert services.reassess(plan, {"private_messaging": False, "in_app_payment": True}) == []
+    plan.refresh_from_db()
+    assert plan.assessment == {"private_messaging": False, "in_app_payment": True}
+    assert plan.items.count() == before + 1  # items already in the plan stay
+    response = _client(world["analyst"]).post(reverse("plans:assessment", args=[plan.pk]),
+                                              {"a_cross_border": "on", "a_in_app_payment": "on"})
+    assert response.status_code == 302
+    assert plan.items.filter(key="a-cross-border", source=ItemSource.ASSESSMENT).exists()
+    assert _client(world["reviewer"]).post(reverse("plans:assessment", args=[plan.pk]), {}).status_code == 403
+    assert _client(world["other_analyst"]).post(reverse("plans:assessment", args=[plan.pk]), {}).status_code == 404
+    annotated = services.with_progress(services.visible_plans(world["admin"])).get(pk=plan.pk)
+    assert (annotated.done, annotated.total) == services.progress(plan)

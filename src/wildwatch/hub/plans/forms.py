@@ -18,7 +18,26 @@ from .models import ItemStatus
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class NewPlanForm(forms.Form):
+class AssessmentForm(forms.Form):
+    """The vulnerability assessment: one yes/no question per ``plan_templates.ASSESSMENT`` entry."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for q in plan_templates.ASSESSMENT:
+            self.fields[f"a_{q.key}"] = forms.BooleanField(label=_(q.text), required=False)
+
+    def assessment_fields(self) -> list[forms.BoundField]:
+        return [self[f"a_{q.key}"] for q in plan_templates.ASSESSMENT]
+
+    def answers(self) -> dict[str, bool]:
+        return {q.key: bool(self.cleaned_data.get(f"a_{q.key}")) for q in plan_templates.ASSESSMENT}
+
+    @staticmethod
+    def initial_for(answers: dict[str, bool]) -> dict[str, bool]:
+        return {f"a_{key}": bool(value) for key, value in answers.items()}
+
+
+class NewPlanForm(AssessmentForm):
     organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
         label=_("Member company"), queryset=Organisation.objects.filter(kind=OrgKind.MEMBER))
     partner: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
@@ -29,14 +48,6 @@ class NewPlanForm(forms.Form):
     def __init__(self, *args: Any, partners: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["partner"].queryset = partners  # type: ignore[attr-defined]
-        for q in plan_templates.ASSESSMENT:
-            self.fields[f"a_{q.key}"] = forms.BooleanField(label=_(q.text), required=False)
-
-    def assessment_fields(self) -> list[forms.BoundField]:
-        return [self[f"a_{q.key}"] for q in plan_templates.ASSESSMENT]
-
-    def answers(self) -> dict[str, bool]:
-        return {q.key: bool(self.cleaned_data.get(f"a_{q.key}")) for q in plan_templates.ASSESSMENT}
 
 
 class ItemForm(forms.Form):

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -68,6 +68,13 @@ def progress(plan: ActionPlan) -> tuple[int, int]:
     """(items done, items not dropped)."""
     items = plan.items.exclude(status=ItemStatus.DROPPED)
     return items.filter(status=ItemStatus.DONE).count(), items.count()
+
+
+def with_progress(plans: QuerySet[ActionPlan]) -> QuerySet[ActionPlan]:
+    """The plans annotated with ``done`` and ``total`` (as ``progress``), in one query."""
+    return plans.annotate(
+        done=Count("items", filter=Q(items__status=ItemStatus.DONE), distinct=True),
+        total=Count("items", filter=~Q(items__status=ItemStatus.DROPPED), distinct=True))
 
 
 def record_snapshot(plan: ActionPlan) -> ProgressSnapshot:
@@ -137,6 +144,27 @@ def add_item(plan: ActionPlan, title: str, *, owner: str = "", due_date: date | 
     return item
 
 
+@transaction.atomic
+def reassess(plan: ActionPlan, answers: dict[str, bool], *, actor: Any = None) -> list[PlanItem]:
+    """Store new assessment answers and add the suggested items the plan does not have yet (items already in it
+    stay, whatever the answers). Returns the items added; a snapshot is recorded when there are some."""
+    plan = ActionPlan.objects.select_for_update().get(pk=plan.pk)
+    plan.assessment = {k: bool(v) for k, v in answers.items() if k in plan_templates.ASSESSMENT_KEYS}
+    plan.save(update_fields=["assessment", "updated_at"])
+    have = set(plan.items.values_list("key", flat=True))
+    position = plan.items.aggregate(m=Max("position"))["m"] or 0
+    today = timezone.localdate()
+    added = [PlanItem.objects.create(plan=plan, position=position + n, key=spec.key, source=ItemSource.ASSESSMENT,
+                                     title=spec.title, due_date=today + timedelta(days=spec.due_in_days))
+             for n, spec in enumerate((s for s in plan_templates.suggested_items(plan.assessment)
+                                       if s.key not in have), 1)]
+    if added:
+        record_snapshot(plan)
+    audit("plan.reassess", actor=actor, organisation=plan.organisation, target=f"plan:{plan.pk}",
+          answers=plan.assessment, added=[i.key for i in added])
+    return added
+
+
 # -- training sessions --------------------------------------------------------------------------------------------
 
 def visible_sessions(user: Any) -> QuerySet[TrainingSession]:
@@ -171,10 +199,14 @@ def record_session(organisation: Organisation, *, date: date, topic: str, traine
     return session
 
 
+def total_staff(sessions: QuerySet[TrainingSession]) -> int:
+    return int(sessions.aggregate(n=Sum("staff_trained"))["n"] or 0)
+
+
 def staff_trained(start: date, end: date, organisation_ids: list[int] | None = None) -> int:
     """The staff trained in sessions dated from ``start`` to ``end`` (both included), for some member companies
     (all of them by default)."""
     qs = TrainingSession.objects.filter(date__gte=start, date__lte=end)
     if organisation_ids is not None:
         qs = qs.filter(organisation_id__in=organisation_ids)
-    return int(qs.aggregate(n=Sum("staff_trained"))["n"] or 0)
+    return total_staff(qs)

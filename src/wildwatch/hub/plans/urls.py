@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("new/", views.new, name="new"),
     path("<int:pk>/", views.plan, name="plan"),
+    path("<int:pk>/assessment/", views.assessment, name="assessment"),
     path("<int:pk>/items/", views.add_item, name="add_item"),
     path("<int:pk>/items/<int:item_id>/", views.item, name="item"),
     path("training/sessions/", views_training.sessions, name="sessions"),

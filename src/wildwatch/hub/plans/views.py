@@ -9,13 +9,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from wildwatch.hub.accounts.permissions import roles_required
 from wildwatch.hub.accounts.roles import MEMBERS, Role
+from wildwatch.hub.accounts.services import roles_of
 
 from . import plan_templates, services
-from .forms import AddItemForm, ItemForm, NewPlanForm
+from .forms import AddItemForm, AssessmentForm, ItemForm, NewPlanForm
 from .models import ActionPlan, PlanItem
 
 PLAN_ROLES = MEMBERS | {Role.ANALYST}
@@ -24,16 +26,16 @@ EDITOR_ROLES = frozenset({Role.MEMBER_ADMIN, Role.ANALYST})
 
 @roles_required(PLAN_ROLES)
 def home(request: HttpRequest) -> HttpResponse:
-    plans = []
-    for plan in services.visible_plans(request.user):
-        done, total = services.progress(plan)
-        plans.append({"plan": plan, "done": done, "total": total})
+    roles = roles_of(request.user)
     return render(request, "plans/home.html", {
-        "plans": plans, "can_create": services.analyst_ngos(request.user).exists()})
+        "plans": services.with_progress(services.visible_plans(request.user)),
+        "can_create": services.analyst_ngos(request.user).exists(),
+        "show_sessions": bool(roles & {Role.ANALYST, Role.MEMBER_ADMIN}), "show_modules": bool(roles & MEMBERS)})
 
 
 def _plan_page(request: HttpRequest, plan: ActionPlan, *, add_form: AddItemForm | None = None,
-               bad_item: tuple[int, ItemForm] | None = None, status: int = 200) -> HttpResponse:
+               bad_item: tuple[int, ItemForm] | None = None, assessment_form: AssessmentForm | None = None,
+               status: int = 200) -> HttpResponse:
     editable = services.can_edit(request.user, plan)
     rows = []
     for item in plan.items.all():
@@ -48,7 +50,9 @@ def _plan_page(request: HttpRequest, plan: ActionPlan, *, add_form: AddItemForm 
     return render(request, "plans/plan.html", {
         "plan": plan, "rows": rows, "editable": editable, "done": done, "total": total,
         "snapshots": list(plan.snapshots.all()), "answers": answers,
-        "add_form": add_form or (AddItemForm() if editable else None)}, status=status)
+        "add_form": add_form or (AddItemForm() if editable else None),
+        "assessment_form": assessment_form or (AssessmentForm(initial=AssessmentForm.initial_for(plan.assessment))
+                                               if editable else None)}, status=status)
 
 
 @roles_required(PLAN_ROLES)
@@ -85,6 +89,20 @@ def add_item(request: HttpRequest, pk: int) -> HttpResponseBase:
         return _plan_page(request, found, add_form=form, status=422)
     services.add_item(found, actor=request.user, **form.cleaned_data)
     messages.success(request, _("The action was added to the plan."))
+    return redirect(found_url(found))
+
+
+@roles_required(EDITOR_ROLES)
+@require_POST
+def assessment(request: HttpRequest, pk: int) -> HttpResponseBase:
+    found = _editable_plan(request, pk)
+    form = AssessmentForm(request.POST)
+    if not form.is_valid():  # pragma: no cover - check boxes are always valid
+        return _plan_page(request, found, assessment_form=form, status=422)
+    added = services.reassess(found, form.answers(), actor=request.user)
+    messages.success(request, ngettext("The assessment was saved; %(count)s action was added.",
+                                       "The assessment was saved; %(count)s actions were added.",
+                                       len(added)) % {"count": len(added)})
     return redirect(found_url(found))
 
 

@@ -25,7 +25,7 @@ LIMIT = 200
 def sessions(request: HttpRequest) -> HttpResponse:
     qs = services.visible_sessions(request.user)
     return render(request, "plans/sessions.html", {
-        "sessions": list(qs[:LIMIT]), "total": sum(s.staff_trained for s in qs)})
+        "sessions": list(qs[:LIMIT]), "total": services.total_staff(qs)})
 
 
 @roles_required(SESSION_ROLES)
