@@ -1,0 +1,94 @@
+"""Charts as SVG, drawn by matplotlib on the server: no JavaScript in the page.
+
+Each chart is a ``matplotlib.figure.Figure`` (never ``pyplot``: no global state, safe in threads) saved as SVG with
+its text kept as text (so screen readers and tests read the labels) and a fixed hash salt (the same data gives the
+same SVG). The SVG carries ``role="img"`` and a title; the page shows the same figures in a table next to it.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure
+
+Series = Sequence[tuple[date, float]]
+
+PALETTE = ["#1f4d2b", "#b35806", "#2c7bb6", "#7b3294", "#a40000", "#4d4d4d", "#1a9850", "#d6604d"]
+_RC = {"svg.fonttype": "none", "svg.hashsalt": "wildwatch", "font.size": 9.0, "font.family": "DejaVu Sans"}
+_XML_HEADER = re.compile(r"^.*?(?=<svg)", re.S)
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+
+
+def _escape(text: str) -> str:
+    return text.translate(_ESCAPES)
+
+
+def _to_svg(fig: Figure, title: str, element_id: str) -> str:
+    buffer = io.StringIO()
+    with matplotlib.rc_context(_RC):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    svg = _XML_HEADER.sub("", buffer.getvalue(), count=1)
+    label = _escape(title)
+    ident = f' id="{_escape(element_id)}"' if element_id else ""
+    return svg.replace("<svg ", f'<svg{ident} role="img" aria-label="{label}" class="chart" ', 1).replace(
+        ">", f"><title>{label}</title>", 1)
+
+
+def line_chart(lines: Mapping[str, Series], title: str, *, element_id: str = "", ylabel: str = "",
+               empty_text: str = "No data") -> str:
+    """One line per named series (dates on the x axis); an inline ``<svg>`` element."""
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(7.5, 3.2), layout="constrained")
+        ax = fig.add_subplot()
+        drawn = False
+        for n, (name, points) in enumerate(lines.items()):
+            if not points:
+                continue
+            xs, ys = zip(*points, strict=True)
+            ax.plot(xs, ys, marker="o", markersize=3, linewidth=1.6, color=PALETTE[n % len(PALETTE)], label=name)
+            drawn = True
+        if not drawn:
+            ax.text(0.5, 0.5, empty_text, ha="center", va="center", transform=ax.transAxes)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        elif len(lines) > 1:
+            ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=min(len(lines), 3))
+        ax.set_title(title, loc="left", fontsize=10)
+        if ylabel:
+            ax.set_ylabel(ylabel)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+        if drawn:
+            ax.set_ylim(bottom=0)
+            fig.autofmt_xdate(rotation=30)
+        return _to_svg(fig, title, element_id)
+
+
+def bar_chart(values: Mapping[str, float], title: str, *, element_id: str = "", empty_text: str = "No data") -> str:
+    """Horizontal bars, one per named value (largest on top)."""
+    with matplotlib.rc_context(_RC):
+        items = sorted(values.items(), key=lambda kv: kv[1])
+        fig = Figure(figsize=(7.5, max(1.6, 0.35 * len(items) + 0.9)), layout="constrained")
+        ax = fig.add_subplot()
+        if items:
+            ax.barh([k for k, _ in items], [v for _, v in items], color=PALETTE[0])
+        else:
+            ax.text(0.5, 0.5, empty_text, ha="center", va="center", transform=ax.transAxes)
+            ax.set_yticks([])
+        ax.set_title(title, loc="left", fontsize=10)
+        ax.spines[["top", "right"]].set_visible(False)
+        return _to_svg(fig, title, element_id)
+
+
+def data_uri(svg: str) -> str:
+    """The SVG as a ``data:`` URI, for an ``<img>`` (the PDF renderer draws images more faithfully)."""
+    document = svg if "xmlns=" in svg else svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+    return "data:image/svg+xml;base64," + base64.b64encode(document.encode("utf-8")).decode("ascii")
