@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Any
 
@@ -139,4 +140,22 @@ def test_a_module_quiz_is_taken_through_the_quiz_component(orgs: dict[str, Any])
     assert completion.attempt == attempt
     listing = client.get(reverse("plans:modules")).content.decode()
     assert listing.count("completed") >= 1 and url in listing
+    assert reverse("plans:modules") in client.get(url).content.decode()  # the quiz page leads back
+    team = _client(orgs[Role.MEMBER_ADMIN]).get(reverse("plans:modules")).content.decode()
+    assert 'id="team-completions"' in team and user.username in team
+    assert 'id="team-completions"' not in _client(orgs["other_admin"]).get(reverse("plans:modules")).content.decode()
     assert _client(orgs[Role.ANALYST]).get(url).status_code == 403
+
+
+def test_the_demo_data_loads_once() -> None:
+    from django.core.management import call_command
+
+    from wildwatch.hub.plans.demo import load_demo_plans
+    from wildwatch.hub.plans.models import ActionPlan
+
+    call_command("demo", "--no-library", stdout=io.StringIO())
+    made = load_demo_plans()
+    assert made == 6 and ActionPlan.objects.count() == 2 and TrainingSession.objects.count() == 4
+    plan = ActionPlan.objects.get(organisation__slug="demo-market")
+    assert services.progress(plan)[0] == 3 and plan.snapshots.count() == 1 + 5
+    assert load_demo_plans() == 0

@@ -7,11 +7,15 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import get_language
 
+from wildwatch.hub.accounts.roles import Role
 from wildwatch.hub.accounts.services import audit
 from wildwatch.hub.training.models import Attempt
 
 from .models import ModuleCompletion, ModuleKind, TrainingModule
 from .services import member_companies
+
+#: completions listed for a member admin
+TEAM_LIMIT = 200
 
 
 def localised(module: TrainingModule) -> tuple[str, list[str]]:
@@ -20,6 +24,13 @@ def localised(module: TrainingModule) -> tuple[str, list[str]]:
     title = module.title_fr if french and module.title_fr else module.title
     body = module.body_fr if french and module.body_fr else module.body
     return title, [p.strip() for p in body.split("\n\n") if p.strip()]
+
+
+def team_completions(user: Any) -> list[ModuleCompletion]:
+    """For a member admin: the completions of their company's staff, latest first (empty for others)."""
+    companies = member_companies(user, {Role.MEMBER_ADMIN})
+    return list(ModuleCompletion.objects.filter(organisation__in=companies)
+                .select_related("module", "user", "organisation")[:TEAM_LIMIT])
 
 
 def completed_ids(user: Any) -> set[int]:

@@ -45,14 +45,15 @@ def module_list(request: HttpRequest) -> HttpResponse:
     done = modules.completed_ids(request.user)
     rows = [{"module": m, "title": modules.localised(m)[0], "done": m.pk in done}
             for m in TrainingModule.objects.filter(active=True)]
-    return render(request, "plans/modules.html", {"rows": rows})
+    return render(request, "plans/modules.html", {"rows": rows, "team": modules.team_completions(request.user)})
 
 
 @roles_required(MEMBERS)
 def module(request: HttpRequest, slug: str) -> HttpResponseBase:
     found = get_object_or_404(TrainingModule, slug=slug, active=True)
     if found.kind == ModuleKind.QUIZ and found.quiz is not None:
-        response = quiz_page(request, found.quiz.slug, done_url=reverse("plans:modules"))
+        response = quiz_page(request, found.quiz.slug, done_url=reverse("plans:modules"),
+                             template="plans/module_quiz.html")
         modules.sync_quiz_completion(request.user, found)
         return response
     if request.method == "POST":
