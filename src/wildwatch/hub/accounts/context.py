@@ -22,4 +22,5 @@ def roles(request: HttpRequest) -> dict[str, Any]:
         "enforcement": Role.OFFICER in mine,
         "library": bool(mine & LIBRARY_READERS),
         "members": bool(mine - {Role.VOLUNTEER}),
+        "plans": bool(mine & {Role.ANALYST, Role.REVIEWER, Role.MEMBER_ADMIN, Role.ENGINEER}),
     }}

@@ -71,6 +71,9 @@ class Command(BaseCommand):
             made = load_demo_cases()
             if made:
                 self.stdout.write(f"Demo cases: {made}")
+            from wildwatch.hub.plans.demo import load_demo_plans
+
+            load_demo_plans()
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, org, role in USERS:
             self.stdout.write(f"  {username:<16} {role:<16} {org}")
