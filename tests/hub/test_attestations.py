@@ -165,3 +165,9 @@ def test_model_policy_adoption_confirmed_is_in_place(people: dict[str, Any]) -> 
     b_scope = indicators.visible_scope(people["admin_b"])
     assert indicators.compute_one("policy_in_place", date(2024, 1, 1), date(2100, 1, 1), b_scope) == 0
     assert "shop.example/policy" not in client(people["admin_b"]).get("/metrics/policy/").content.decode()
+
+
+def test_a_draft_can_move_from_a_platform_to_the_whole_company(people: dict[str, Any]) -> None:
+    a = attestations.create(people["a"], *MARCH, {"redirects": 5}, platform=people["pa"])
+    assert attestations.edit(a, {"redirects": 6}).platform_id == people["pa"].pk
+    assert attestations.edit(a, {"redirects": 6}, platform=None).platform_id is None

@@ -20,6 +20,9 @@ from wildwatch.hub.accounts.services import audit, organisations_of, roles_of
 from .indicators import ALL, ATTESTED_KEYS, INDICATORS, Figure, Scope
 from .models import Attestation, AttestationLocked, AttestationState
 
+#: ``edit(platform=UNCHANGED)``: keep the attestation's platform
+UNCHANGED = object()
+
 
 class AttestationError(Exception):
     """A step of the workflow that is not allowed now (the message says why)."""
@@ -66,8 +69,9 @@ def _locked_for_update(attestation: Attestation) -> Attestation:
 
 @transaction.atomic
 def edit(attestation: Attestation, figures: dict[str, Any], *, start: date | None = None, end: date | None = None,
-         platform: Platform | None = None, note: str | None = None, actor: Any = None) -> Attestation:
-    """Change a draft or a returned attestation (an accepted one is locked; a submitted one waits for review)."""
+         platform: Platform | object | None = UNCHANGED, note: str | None = None, actor: Any = None) -> Attestation:
+    """Change a draft or a returned attestation (an accepted one is locked; a submitted one waits for review).
+    ``platform=None`` makes it the whole company's; leave it out to keep the platform."""
     current = _locked_for_update(attestation)
     if current.state == AttestationState.ACCEPTED:
         raise AttestationLocked(_("An accepted attestation is locked: correct it with a new version."))
@@ -75,7 +79,8 @@ def edit(attestation: Attestation, figures: dict[str, Any], *, start: date | Non
         raise AttestationError(_("A submitted attestation waits for review."))
     current.period_start = start or current.period_start
     current.period_end = end or current.period_end
-    if platform is not None:
+    if platform is not UNCHANGED:
+        assert platform is None or isinstance(platform, Platform)
         current.platform = platform
     _check_period(current.organisation, current.platform, current.period_start, current.period_end)
     current.figures = clean_figures(figures)

@@ -109,3 +109,9 @@ class PolicyAdoption(models.Model):
     class Meta:
         ordering = ["-recorded_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["platform", "policy"], name="unique_policy_adoption")]
+
+
+# the dashboard engineer's published progress reports (their own module): imported here so that Django finds them
+from .report_models import ProgressReport  # noqa: E402
+
+__all__ = ["Attestation", "AttestationLocked", "AttestationState", "ModelPolicy", "PolicyAdoption", "ProgressReport"]

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .urls_dashboard import urlpatterns as dashboard_patterns
 
 app_name = "metrics"
 urlpatterns: list[object] = [
@@ -14,4 +15,5 @@ urlpatterns: list[object] = [
     path("policy/", views.model_policy, name="policy"),
     path("policy/adoptions/<int:pk>/confirm/", views.policy_confirm, name="policy_confirm"),
     path("members/", views.members, name="members"),
+    *dashboard_patterns,  # the dashboard and the progress reports
 ]
