@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import matplotlib
 
@@ -22,7 +23,7 @@ from matplotlib.figure import Figure
 Series = Sequence[tuple[date, float]]
 
 PALETTE = ["#1f4d2b", "#b35806", "#2c7bb6", "#7b3294", "#a40000", "#4d4d4d", "#1a9850", "#d6604d"]
-_RC = {"svg.fonttype": "none", "svg.hashsalt": "wildwatch", "font.size": 9.0, "font.family": "DejaVu Sans"}
+_RC: Any = {"svg.fonttype": "none", "svg.hashsalt": "wildwatch", "font.size": 9.0, "font.family": "DejaVu Sans"}
 _XML_HEADER = re.compile(r"^.*?(?=<svg)", re.S)
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
@@ -43,8 +44,9 @@ def _to_svg(fig: Figure, title: str, element_id: str) -> str:
 
 
 def line_chart(lines: Mapping[str, Series], title: str, *, element_id: str = "", ylabel: str = "",
-               empty_text: str = "No data") -> str:
-    """One line per named series (dates on the x axis); an inline ``<svg>`` element."""
+               empty_text: str = "No data", legend: bool | None = None) -> str:
+    """One line per named series (dates on the x axis); an inline ``<svg>`` element. The legend names the series
+    (by default only when there are several)."""
     with matplotlib.rc_context(_RC):
         fig = Figure(figsize=(7.5, 3.2), layout="constrained")
         ax = fig.add_subplot()
@@ -59,7 +61,7 @@ def line_chart(lines: Mapping[str, Series], title: str, *, element_id: str = "",
             ax.text(0.5, 0.5, empty_text, ha="center", va="center", transform=ax.transAxes)
             ax.set_xticks([])
             ax.set_yticks([])
-        elif len(lines) > 1:
+        elif legend or (legend is None and len(lines) > 1):
             ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=min(len(lines), 3))
         ax.set_title(title, loc="left", fontsize=10)
         if ylabel:
@@ -68,6 +70,10 @@ def line_chart(lines: Mapping[str, Series], title: str, *, element_id: str = "",
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         if drawn:
             ax.set_ylim(bottom=0)
+            days = sorted({d for points in lines.values() for d, _ in points})
+            yearly = all(d.month == 1 and d.day == 1 for d in days)
+            shown = days if len(days) <= 18 else days[::-(-len(days) // 12)]
+            ax.set_xticks(shown, [d.strftime("%Y" if yearly else "%Y-%m") for d in shown])  # type: ignore[arg-type]
             fig.autofmt_xdate(rotation=30)
         return _to_svg(fig, title, element_id)
 

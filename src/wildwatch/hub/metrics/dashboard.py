@@ -8,7 +8,7 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -146,8 +146,8 @@ def trend(dimension: str, start: date, end: date, scope: Scope, step: str = "mon
     return {k: [(d, by[k].get(d, 0.0)) for d in labels] for k in top}
 
 
-def _day(value: Any) -> date:
-    return value.date() if hasattr(value, "date") and callable(value.date) else value
+def _day(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _lang() -> str:
@@ -182,7 +182,10 @@ def tables(data: dict[str, Any], scope: Scope) -> dict[str, Any]:
 
 def _form(request: HttpRequest) -> tuple[DashboardFilter, Scope]:
     base = indicators.visible_scope(request.user)
-    return DashboardFilter(request.GET, base), base
+    data = request.GET.copy()
+    for name, default in (("step", "month"), ("indicator", "blocked_at_posting"), ("trend", "category")):
+        data.setdefault(name, default)  # shown selected in the form, not just used
+    return DashboardFilter(data, base), base
 
 
 @roles_required(COALITION | MEMBERS)
@@ -202,7 +205,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                        trend_chart=charts.line_chart(found["trend"]["series"],
                                                      gettext("Flagged listings by %(what)s") % {
                                                          "what": found["trend"]["label"].lower()},
-                                                     element_id="trend-chart", empty_text=none))
+                                                     element_id="trend-chart", empty_text=none, legend=True))
     return render(request, "metrics/dashboard.html", context)
 
 

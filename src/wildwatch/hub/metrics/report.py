@@ -117,7 +117,7 @@ def render_html(data: dict[str, Any], *, published: Any = None, site: str = "") 
 
 
 def render_pdf(html: str, base_url: str = "") -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # type: ignore[import-untyped]
 
     pdf = HTML(string=html, base_url=base_url or None).write_pdf()
     assert pdf is not None
