@@ -154,6 +154,13 @@ def test_releases_ship_the_running_and_upcoming_campaigns(db: Any) -> None:
     assert [c.slug for c in shipped.campaigns] == ["running", "upcoming"]
     assert shipped.digest() == release.content_digest
     assert Detector(shipped).check_search("buy ivory", "fr", today()).campaign == "running"
+    # each organisation's watermarked copy keeps them, so embedded detectors show them too
+    from wildwatch.detect.library import load_bundle
+    from wildwatch.hub.accounts import services as accounts
+
+    org = accounts.create_organisation("camp-market", "Camp Market", "member")
+    copy, _, _ = library.watermarked_bundle(release, org)
+    assert [c.slug for c in load_bundle(copy)[0].campaigns] == ["running", "upcoming"]
 
 
 # --- the pages ------------------------------------------------------------------------------------------------------

@@ -23,4 +23,5 @@ def roles(request: HttpRequest) -> dict[str, Any]:
         "library": bool(mine & LIBRARY_READERS),
         "members": bool(mine - {Role.VOLUNTEER}),
         "plans": bool(mine & {Role.ANALYST, Role.REVIEWER, Role.MEMBER_ADMIN, Role.ENGINEER}),
+        "campaigns": bool(mine & (COALITION | MEMBERS)),
     }}

@@ -7,6 +7,7 @@ entries deleted, still holds most of them, and so names its source.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import io
@@ -129,9 +130,7 @@ def _build_copy(release: Release, org: Organisation, canaries: list[Canary]) -> 
     terms = list(library.terms)
     for canary, h in zip(canaries, _stream(f"{org.slug}/positions"), strict=False):
         terms.insert(int.from_bytes(h[:8], "big") % (len(terms) + 1), _canary_term(canary))
-    marked = engine.Library(version=library.version, taxa=library.taxa, terms=terms, rules=library.rules,
-                            profiles=library.profiles, messages=library.messages,
-                            license_text=library.license_text)
+    marked = dataclasses.replace(library, terms=terms)  # everything else as released (campaigns included)
     extra: dict[str, Any] = {"copy_for": org.slug}
     if manifest.get("created"):
         extra["created"] = manifest["created"]

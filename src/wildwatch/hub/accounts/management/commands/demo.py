@@ -65,6 +65,9 @@ class Command(BaseCommand):
                 services.add_member(orgs[org], username, role, password=DEMO_PASSWORD,
                                     email=f"{username}@demo.wildwatch.invalid")
         if not options["no_library"]:
+            from wildwatch.hub.campaigns.demo import load_demo_campaigns
+
+            load_demo_campaigns()  # before the first release, which ships them
             self._library()
             from wildwatch.hub.reports.demo import load_demo_cases
 
