@@ -278,3 +278,20 @@ def test_visible_scope_keeps_members_apart(world: dict[str, Any]) -> None:
     assert indicators.visible_scope(officer) == NOTHING
     nothing = indicators.compute(*MARCH, NOTHING)
     assert {f.value for f in nothing.values()} <= {0.0, None}
+
+
+def test_attested_figures_follow_the_scope(world: dict[str, Any]) -> None:
+    _accepted(world, {"redirects": 3}, *MARCH, platform=world["pa"])
+    _accepted(world, {"redirects": 4}, *MARCH)  # the whole company A
+    _accepted(world, {"redirects": 10}, *MARCH, org="b", platform=world["pb"])
+    assert value("redirects", *MARCH) == 17
+    assert value("redirects", *MARCH, Scope(organisation_ids=frozenset({world["a"].pk}))) == 7
+    assert value("redirects", *MARCH, Scope(platform_type="social")) == 10
+    assert value("redirects", *MARCH, Scope(region="FR")) == 7  # company A has a platform in France
+    assert value("redirects", *MARCH, Scope(platform_ids=frozenset({world["pb"].pk}))) == 10
+    # stock: each owner's latest level in the period, summed
+    _accepted(world, {"user_accounts": 100}, date(2024, 3, 1), date(2024, 3, 15))
+    _accepted(world, {"user_accounts": 120}, date(2024, 3, 16), date(2024, 3, 31))
+    assert value("user_accounts", *MARCH) == 120
+    assert indicators.series("user_accounts", date(2024, 3, 1), date(2024, 4, 30), cumulative=True) == [
+        (date(2024, 3, 1), 120.0), (date(2024, 4, 1), 120.0)]  # the level stays

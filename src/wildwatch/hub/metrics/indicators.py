@@ -147,15 +147,17 @@ def _buckets(start: date, end: date, step: Literal["month", "year"]) -> list[tup
 def series(key: str, start: date, end: date, scope: Scope = Scope(), step: Literal["month", "year"] = "month",
            cumulative: bool = False) -> list[tuple[date, float]]:
     """The indicator by month (or year), labelled by the bucket's first day (the first bucket covers only from
-    ``start``, the last only up to ``end``). A missing figure counts as 0. ``cumulative`` adds up the buckets;
-    a stock indicator (``Indicator.stock``: a level at a date) is never added up: each bucket has its level at
-    the bucket's last day."""
+    ``start``, the last only up to ``end``). A missing figure counts as 0, except that a stock keeps its last known
+    level. ``cumulative`` adds up the buckets of count indicators; a stock (``Indicator.stock``: a level at a
+    date), hours and shares are never added up."""
     indicator = INDICATORS[key]
     out: list[tuple[date, float]] = []
     total = 0.0
     for label, first, last in _buckets(start, end, step):
-        value = compute_one(key, first, last, scope)
-        value = value or 0.0
+        found = compute_one(key, first, last, scope)
+        if found is None and indicator.stock and out:
+            found = out[-1][1]  # a level stays until a new one is known
+        value = found or 0.0
         if cumulative and not indicator.stock and indicator.unit == "count":
             total += value
             value = total
