@@ -131,6 +131,8 @@ def test_pages_member_admin_enters_and_analyst_accepts(people: dict[str, Any]) -
 
 def test_a_member_never_sees_another_members_attestations(people: dict[str, Any]) -> None:
     a = attestations.create(people["a"], *MARCH, {"redirects": 5}, actor=people["admin_a"])
+    own = client(people["admin_a"]).get(f"/metrics/attestations/{a.pk}/")
+    assert own.status_code == 200 and "The whole company" in own.content.decode()
     other = client(people["admin_b"])
     for url in (f"/metrics/attestations/{a.pk}/", f"/metrics/attestations/{a.pk}/edit/"):
         assert other.get(url).status_code == 404
