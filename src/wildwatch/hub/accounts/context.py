@@ -24,4 +24,5 @@ def roles(request: HttpRequest) -> dict[str, Any]:
         "members": bool(mine - {Role.VOLUNTEER}),
         "plans": bool(mine & {Role.ANALYST, Role.REVIEWER, Role.MEMBER_ADMIN, Role.ENGINEER}),
         "campaigns": bool(mine & (COALITION | MEMBERS)),
+        "metrics": bool(mine & (COALITION | MEMBERS)),
     }}
