@@ -8,21 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.urls import URLPattern, URLResolver, include, path
-
-from wildwatch.hub import urls as root
-from wildwatch.hub.metrics import urls as metrics_urls
-from wildwatch.hub.metrics import urls_dashboard
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "correct-horse-battery-9"
 
-# The dashboard's patterns under the metrics namespace, whether metrics/urls.py includes them yet or not.
-urlpatterns: list[URLPattern | URLResolver] = [
-    *(p for p in root.urlpatterns if getattr(p, "namespace", None) != "metrics"),
-    path("metrics/", include(([*metrics_urls.urlpatterns, *urls_dashboard.urlpatterns], "metrics"))),
-]
 
 
 def _trade() -> None:
@@ -43,7 +33,6 @@ def _trade() -> None:
 
 def test_filter_the_dashboard_by_member(live_server: Any, page: Any, shot: Any, settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.ROOT_URLCONF = __name__
     _trade()
     base = live_server.url
 

@@ -9,32 +9,19 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, include, path
 
-from wildwatch.hub import urls as root
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import AuditEntry
 from wildwatch.hub.library.models import Taxon, Term
-from wildwatch.hub.metrics import dashboard, urls_dashboard
-from wildwatch.hub.metrics import urls as metrics_urls
+from wildwatch.hub.metrics import dashboard
 from wildwatch.hub.usage.models import DailyCount
 
 pytestmark = pytest.mark.django_db
 
-# The dashboard's patterns under the metrics namespace, whether metrics/urls.py includes them yet or not.
-urlpatterns: list[URLPattern | URLResolver] = [
-    *(p for p in root.urlpatterns if getattr(p, "namespace", None) != "metrics"),
-    path("metrics/", include(([*metrics_urls.urlpatterns, *urls_dashboard.urlpatterns], "metrics"))),
-]
 
 URL = "/metrics/dashboard/"
 CSV = "/metrics/dashboard/export.csv"
 PERIOD = {"start": "2026-01-01", "end": "2026-03-31"}
-
-
-@pytest.fixture(autouse=True)
-def _urls(settings: Any) -> None:
-    settings.ROOT_URLCONF = __name__
 
 
 def _count(platform: Any, day: date, n: int, *, metric: str = "listings", verdict: str = "block",

@@ -9,22 +9,14 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, include, path
 from pypdf import PdfReader
 
-from wildwatch.hub import urls as root
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import AuditEntry
-from wildwatch.hub.metrics import publication, urls_dashboard
-from wildwatch.hub.metrics import urls as metrics_urls
+from wildwatch.hub.metrics import publication
 from wildwatch.hub.metrics.numbers import NNBSP, figure, headline
 from wildwatch.hub.metrics.report_models import ProgressReport, ReportFrozen
 from wildwatch.hub.usage.models import DailyCount
-
-urlpatterns: list[URLPattern | URLResolver] = [
-    *(p for p in root.urlpatterns if getattr(p, "namespace", None) != "metrics"),
-    path("metrics/", include(([*metrics_urls.urlpatterns, *urls_dashboard.urlpatterns], "metrics"))),
-]
 
 
 @pytest.mark.parametrize(("value", "fr", "en"), [
@@ -109,8 +101,7 @@ def test_since_our_last_report_and_cumulative_figures() -> None:
 
 
 @pytest.mark.django_db
-def test_a_published_report_never_changes(role_users: dict[str, Any], password: str, settings: Any) -> None:
-    settings.ROOT_URLCONF = __name__
+def test_a_published_report_never_changes(role_users: dict[str, Any], password: str) -> None:
     _listings(3050, date(2026, 2, 10))
     client = Client()
     assert client.login(username="user-analyst", password=password)
@@ -147,8 +138,7 @@ def test_a_published_report_never_changes(role_users: dict[str, Any], password: 
 
 
 @pytest.mark.django_db
-def test_who_may_publish_and_read(role_users: dict[str, Any], password: str, settings: Any) -> None:
-    settings.ROOT_URLCONF = __name__
+def test_who_may_publish_and_read(role_users: dict[str, Any], password: str) -> None:
     frozen = publication.publish(date(2026, 1, 1), date(2026, 3, 31), "en", None)
     for role, publish, read in (("reviewer", 403, 200), ("officer", 403, 403), ("coalition_admin", 200, 200)):
         client = Client()
