@@ -98,7 +98,13 @@ NOTHING = Scope(organisation_ids=frozenset())
 
 
 def compute(start: date, end: date, scope: Scope = Scope()) -> dict[str, Figure]:
-    """Every indicator's figure for ``[start, end]`` (UTC days, both included) in ``scope``."""
+    """Every indicator's figure for ``[start, end]`` (UTC days, both included) in ``scope``.
+
+    An indicator that is both computed and attested is the member's attested figure where accepted attestations
+    cover the period (a platform's own count of what it removed includes what went through the hub), with the
+    hub's computed count in ``detail``; without attestations it is the computed figure. Either way ``source``
+    says which it is, and the report's methodology note says so too.
+    """
     from . import attestations, computations
 
     computed = computations.compute_all(start, end, scope)
@@ -107,11 +113,11 @@ def compute(start: date, end: date, scope: Scope = Scope()) -> dict[str, Figure]
     for key, indicator in INDICATORS.items():
         value = computed.get(key) if indicator.source != "attested" else None
         other = attested_figures.get(key)
-        if indicator.source != "attested" and (value is not None or other is None):
-            detail = f"attested: {_fmt(other.value)}" if other is not None else ""
-            figures[key] = Figure(key, value, "computed", detail)
-        elif other is not None:
-            figures[key] = other
+        if other is not None and other.value is not None and indicator.source != "computed":
+            detail = f"computed from the hub's records: {_fmt(value)}" if value is not None else other.detail
+            figures[key] = Figure(key, other.value, "attested", detail)
+        elif indicator.source != "attested":
+            figures[key] = Figure(key, value, "computed", "")
         else:
             figures[key] = Figure(key, None, "attested")
     return figures

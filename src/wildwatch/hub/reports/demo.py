@@ -49,7 +49,7 @@ def load_demo_cases() -> int:
     for kind, url, species, product, text, seller, reporter in REPORTS:
         services.file_report(kind, url, species_text=species, product=product, listing_text=text,
                              seller_handle=seller, reporter=users.get(reporter),
-                             email="reporter@demo.wildwatch.invalid" if kind == "public" else "")
+                             email="")
     analyst, reviewer = users.get("analyst"), users.get("reviewer")
     by_url = {c.canonical_url: c for c in Case.objects.all()}
     market = by_url["https://demomarket.example/item/1001"]

@@ -77,6 +77,10 @@ class Command(BaseCommand):
             from wildwatch.hub.plans.demo import load_demo_plans
 
             load_demo_plans()
+            from wildwatch.hub.metrics.demo import load_demo_metrics
+
+            if load_demo_metrics():
+                self.stdout.write("Demo metrics: 40 member companies since March 2018, attested figures 2018-2024")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, org, role in USERS:
             self.stdout.write(f"  {username:<16} {role:<16} {org}")
