@@ -34,10 +34,14 @@ def _usage_flushed_by_tests_only(settings: Any) -> Iterator[None]:
     would outlive the test's transaction)."""
     from wildwatch.hub.usage import services as usage
 
+    from wildwatch.hub.checks.auth import forget_rates
+
     settings.WILDWATCH_USAGE_FLUSH_SECONDS = 3600
     usage.discard()
+    forget_rates()  # keys and rate counts this process remembers belong to the test that made them
     yield
     usage.discard()
+    forget_rates()
 
 
 @pytest.fixture

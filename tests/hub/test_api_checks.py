@@ -18,7 +18,7 @@ from wildwatch.detect.engine import Detector
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import ApiKey
 from wildwatch.hub.checks import api as api_module
-from wildwatch.hub.checks import detectors
+from wildwatch.hub.checks import auth, detectors
 
 pytestmark = pytest.mark.django_db
 MIB = 1024 * 1024
@@ -196,6 +196,19 @@ def test_rate_limit_answers_429_with_retry_after(keys: dict[str, str], settings:
     assert post("/api/v1/check", {"id": "x", "text": "chair"}, keys["reviewer"]).status_code == 200
 
 
+def test_the_limit_holds_across_processes_through_the_shared_cache(keys: dict[str, str], settings: Any) -> None:
+    """Each process adds its requests to the shared counter in small batches: a process that starts (or forgets
+    its own counts) still sees what the others used, and no request writes the cache on its own."""
+    settings.WILDWATCH_API_RATE = 20
+    for _ in range(12):  # "worker 1"
+        assert post("/api/v1/check", {"id": "x", "text": "chair"}, keys["engineer"]).status_code == 200
+    auth.forget_rates()  # "worker 2": its own counts start at zero, the shared total does not
+    statuses = [post("/api/v1/check", {"id": "x", "text": "chair"}, keys["engineer"]).status_code
+                for _ in range(20)]
+    assert statuses.count(200) <= 20 - 12 + auth.SYNC_EVERY and statuses[-1] == 429
+    assert statuses.count(200) >= 20 - 12 - auth.SYNC_EVERY
+
+
 def test_last_used_at_is_written_at_most_once_a_minute(keys: dict[str, str],
                                                        django_assert_max_num_queries: Any) -> None:
     key = ApiKey.objects.get(role="engineer")
@@ -210,6 +223,7 @@ def test_last_used_at_is_written_at_most_once_a_minute(keys: dict[str, str],
     from datetime import timedelta
 
     ApiKey.objects.filter(pk=key.pk).update(last_used_at=first - timedelta(seconds=61))
+    auth.forget_keys()  # as after KEY_SECONDS: the key is read again
     post("/api/v1/check", {"id": "x", "text": "chair"}, keys["engineer"])
     key.refresh_from_db()
     assert key.last_used_at is not None and key.last_used_at > first - timedelta(seconds=61)

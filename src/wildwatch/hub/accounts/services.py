@@ -139,6 +139,7 @@ def revoke_api_key(key: ApiKey, *, actor: Any = None) -> None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
         audit("apikey.revoke", actor=actor, organisation=key.platform.organisation, target=key.prefix)
+        _forget_cached_keys()
 
 
 #: the longest a rotated key may keep working beside its replacement
@@ -167,6 +168,7 @@ def rotate_api_key(key: ApiKey, *, grace: timedelta = timedelta(0), actor: Any =
     key.save(update_fields=["replaced_by", "expires_at", "revoked_at"])
     audit("apikey.rotate", actor=actor, organisation=key.platform.organisation, target=key.prefix,
           new_key=new.prefix, grace_hours=round(grace.total_seconds() / 3600, 2))
+    _forget_cached_keys()
     return new, plaintext
 
 
@@ -174,3 +176,10 @@ def keys_of_organisation(org: Organisation) -> list[ApiKey]:
     return list(ApiKey.objects.filter(platform__organisation=org).select_related("platform", "created_by",
                                                                                   "replaced_by").order_by(
         "platform__name", "-created_at"))
+
+
+def _forget_cached_keys() -> None:
+    """The API processes keep authenticated keys a few seconds: this one forgets them at once."""
+    from wildwatch.hub.checks.auth import forget_keys
+
+    forget_keys()

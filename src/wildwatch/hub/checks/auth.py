@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -31,24 +33,92 @@ def rate_limit() -> int:
     return int(value if value is not None else os.environ.get("WILDWATCH_API_RATE", DEFAULT_RATE))
 
 
+#: a process adds its requests to the shared counter at least every SYNC_EVERY requests or SYNC_SECONDS: the limit
+#: holds across workers, give or take SYNC_EVERY - 1 requests per worker, without a database write per request
+SYNC_EVERY = 8
+SYNC_SECONDS = 0.25
+_rate_lock = threading.Lock()
+#: (key prefix, window) -> [requests not yet added to the shared counter, last known shared total, last sync]
+_pending: dict[tuple[str, int], list[float]] = {}
+
+
 def check_rate(key: ApiKey, now: float | None = None) -> None:
-    """Count a request of the key in the current fixed one-minute window; 429 with ``Retry-After`` over the limit."""
+    """Count a request of the key in the current fixed one-minute window; 429 with ``Retry-After`` over the limit.
+
+    Each process adds up its own requests and adds them to the shared counter (the shared cache: database or Redis)
+    every ``SYNC_EVERY`` requests or ``SYNC_SECONDS``, whichever comes first."""
     now = time.time() if now is None else now
     window = int(now // WINDOW_SECONDS)
-    cache = caches["default"]
-    name = f"wildwatch:api-rate:{key.prefix}:{window}"
-    cache.add(name, 0, timeout=WINDOW_SECONDS * 2)
-    try:
-        count = cache.incr(name)
-    except ValueError:  # expired between add and incr
-        cache.set(name, 1, timeout=WINDOW_SECONDS * 2)
-        count = 1
     limit = rate_limit()
+    slot = (key.prefix, window)
+    with _rate_lock:
+        for old in [k for k in _pending if k[1] < window]:
+            del _pending[old]
+        state = _pending.setdefault(slot, [0.0, 0.0, 0.0])
+        state[0] += 1
+        due = state[0] >= SYNC_EVERY or now - state[2] >= SYNC_SECONDS or state[1] + state[0] > limit
+        if due:
+            delta, state[0], state[2] = int(state[0]), 0.0, now
+    if due:
+        total = _add_shared(key.prefix, window, delta)
+        with _rate_lock:
+            state[1] = total
+    with _rate_lock:
+        count = state[1] + state[0]
     if count > limit:
         retry = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
         raise ApiError(429, "rate_limited", f"over {limit} requests a minute for this key; retry in {retry} s",
                        {"limit": limit, "window_seconds": WINDOW_SECONDS, "retry_after": retry},
                        headers={"Retry-After": str(retry)})
+
+
+def _add_shared(prefix: str, window: int, delta: int) -> float:
+    cache = caches["default"]
+    name = f"wildwatch:api-rate:{prefix}:{window}"
+    cache.add(name, 0, timeout=WINDOW_SECONDS * 2)
+    try:
+        return float(cache.incr(name, delta))
+    except ValueError:  # expired between add and incr
+        cache.set(name, delta, timeout=WINDOW_SECONDS * 2)
+        return float(delta)
+
+
+def forget_rates() -> None:
+    """Drop this process's pending counts and its known keys (tests; after a key changes)."""
+    with _rate_lock:
+        _pending.clear()
+    forget_keys()
+
+
+#: the keys this process authenticated lately: (checked at, key) by plaintext's SHA-256; KEY_SECONDS at most, so a
+#: revoked, expired or rotated key stops working in the other processes within that time (at once in this one)
+KEY_SECONDS = 5.0
+_keys: dict[str, tuple[float, ApiKey]] = {}
+
+
+def forget_keys() -> None:
+    with _rate_lock:
+        _keys.clear()
+
+
+def _authenticate(plaintext: str) -> ApiKey | None:
+    digest = hashlib.sha256(plaintext.encode("utf-8", "surrogatepass")).hexdigest()
+    now = time.monotonic()
+    with _rate_lock:
+        cached = _keys.get(digest)
+    if cached is not None and now - cached[0] < KEY_SECONDS:
+        known = cached[1]
+        if known.expires_at is None or known.expires_at > timezone.now():
+            return known
+    key = authenticate_key(plaintext)
+    with _rate_lock:
+        if key is None:
+            _keys.pop(digest, None)
+        else:
+            if len(_keys) > 10_000:
+                _keys.clear()
+            _keys[digest] = (now, key)
+    return key
 
 
 def touch(key: ApiKey) -> None:
@@ -71,7 +141,7 @@ class ApiKeyAuth(APIKeyHeader):
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         if not key:
             return None
-        api_key = authenticate_key(key)
+        api_key = _authenticate(key)
         if api_key is None:
             return None
         check_rate(api_key)

@@ -38,10 +38,25 @@ def _build(number: int, profile: Profile | None) -> Detector:
     return Detector(release_library(release), profile=profile)
 
 
+_profiles: dict[int, tuple[float, Profile | None]] = {}
+
+
+def profile_of(platform: Platform) -> Profile | None:
+    """The platform's approved profile, looked up at most every ``REFRESH_SECONDS`` per process (an approval takes
+    effect within that time)."""
+    now = time.monotonic()
+    cached = _profiles.get(platform.pk)
+    if cached is not None and now - cached[0] < REFRESH_SECONDS:
+        return cached[1]
+    profile = current_profile(platform)
+    _profiles[platform.pk] = (now, profile)
+    return profile
+
+
 def detector_for(platform: Platform) -> Detector:
     """The detector of the latest release with the platform's approved policy profile."""
     number = latest_release_number()
-    profile = current_profile(platform)
+    profile = profile_of(platform)
     cache_key = (number, profile.id if profile is not None else "")
     detector = _detectors.get(cache_key)
     if detector is not None:
@@ -63,3 +78,4 @@ def reset(*, keep_starter: bool = False) -> None:
         for k in [k for k in _detectors if not (keep_starter and k[0] == 0)]:
             del _detectors[k]
         _latest[0], _latest[1] = float("-inf"), 0
+        _profiles.clear()
