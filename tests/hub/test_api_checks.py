@@ -196,10 +196,13 @@ def test_rate_limit_answers_429_with_retry_after(keys: dict[str, str], settings:
     assert post("/api/v1/check", {"id": "x", "text": "chair"}, keys["reviewer"]).status_code == 200
 
 
-def test_the_limit_holds_across_processes_through_the_shared_cache(keys: dict[str, str], settings: Any) -> None:
+def test_the_limit_holds_across_processes_through_the_shared_cache(keys: dict[str, str], settings: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Each process adds its requests to the shared counter in small batches: a process that starts (or forgets
     its own counts) still sees what the others used, and no request writes the cache on its own."""
     settings.WILDWATCH_API_RATE = 20
+    monkeypatch.setattr(auth, "SYNC_EVERY", 4)
+    monkeypatch.setattr(auth, "SYNC_SECONDS", 3600.0)
     for _ in range(12):  # "worker 1"
         assert post("/api/v1/check", {"id": "x", "text": "chair"}, keys["engineer"]).status_code == 200
     auth.forget_rates()  # "worker 2": its own counts start at zero, the shared total does not

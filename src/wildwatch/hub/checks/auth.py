@@ -33,9 +33,10 @@ def rate_limit() -> int:
     return int(value if value is not None else os.environ.get("WILDWATCH_API_RATE", DEFAULT_RATE))
 
 
-#: a process adds its requests to the shared counter at least every SYNC_EVERY requests or SYNC_SECONDS: the limit
-#: holds across workers, give or take SYNC_EVERY - 1 requests per worker, without a database write per request
-SYNC_EVERY = 8
+#: a process adds its requests to the shared counter at least every SYNC_EVERY requests or SYNC_SECONDS, and at
+#: once when its own count would cross the limit: the limit holds across workers, give or take SYNC_EVERY - 1
+#: requests per worker (0.5% of the default limit), without a cache write per request
+SYNC_EVERY = 32
 SYNC_SECONDS = 0.25
 _rate_lock = threading.Lock()
 #: (key prefix, window) -> [requests not yet added to the shared counter, last known shared total, last sync]
@@ -72,13 +73,21 @@ def check_rate(key: ApiKey, now: float | None = None) -> None:
                        headers={"Retry-After": str(retry)})
 
 
+_created: set[tuple[str, int]] = set()  # the counters this process made (no ``add`` again in their window)
+
+
 def _add_shared(prefix: str, window: int, delta: int) -> float:
     cache = caches["default"]
     name = f"wildwatch:api-rate:{prefix}:{window}"
-    cache.add(name, 0, timeout=WINDOW_SECONDS * 2)
+    if (prefix, window) not in _created:
+        cache.add(name, 0, timeout=WINDOW_SECONDS * 2)
+        with _rate_lock:
+            for old in [k for k in _created if k[1] < window]:
+                _created.discard(old)
+            _created.add((prefix, window))
     try:
         return float(cache.incr(name, delta))
-    except ValueError:  # expired between add and incr
+    except ValueError:  # expired (or culled) since: start it again
         cache.set(name, delta, timeout=WINDOW_SECONDS * 2)
         return float(delta)
 
@@ -87,6 +96,7 @@ def forget_rates() -> None:
     """Drop this process's pending counts and its known keys (tests; after a key changes)."""
     with _rate_lock:
         _pending.clear()
+        _created.clear()
     forget_keys()
 
 
