@@ -32,9 +32,8 @@ def _fast_passwords(settings: Any) -> None:
 def _usage_flushed_by_tests_only(settings: Any) -> Iterator[None]:
     """The API's usage buffer writes only when a test flushes it: no timed flush from another thread (its rows
     would outlive the test's transaction)."""
-    from wildwatch.hub.usage import services as usage
-
     from wildwatch.hub.checks.auth import forget_rates
+    from wildwatch.hub.usage import services as usage
 
     settings.WILDWATCH_USAGE_FLUSH_SECONDS = 3600
     usage.discard()
