@@ -73,3 +73,13 @@ def load_signed_bundle(data: bytes, signature_b64: str, public_pem: bytes) -> tu
     library, manifest = load_bundle(data)
     verify_digest(public_pem, str(manifest.get("content_digest", "")), signature_b64)
     return library, manifest
+
+
+def load_private_key(private_pem: bytes) -> Ed25519PrivateKey:
+    """An Ed25519 private key from PEM; :class:`LibraryError` names what is wrong."""
+    return _private(private_pem)
+
+
+def load_public_key(public_pem: bytes) -> Ed25519PublicKey:
+    """An Ed25519 public key from PEM; :class:`LibraryError` names what is wrong."""
+    return _public(public_pem)

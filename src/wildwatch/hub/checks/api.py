@@ -25,6 +25,7 @@ from . import errors, idempotency, services
 from .auth import ApiKeyAuth, key_of
 from .detectors import detector_for
 from .errors import ApiError
+from .idempotency import IdempotencyKey
 from .middleware import PARSED_ATTR
 from .schemas import Batch, CheckItem, DecisionIn, SearchQuery
 
@@ -45,8 +46,6 @@ errors.install(api)
 api.add_router("/usage", usage_router)
 api.add_router("/reports", reports_router)
 api.add_router("/deconflict", deconflict_router)
-#: every POST takes one: a retry with the same key gets the first answer, and nothing is done or counted twice
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 @api.get("/health", auth=None, summary="Liveness probe: a constant answer, without a key")

@@ -8,10 +8,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from ninja import Header
 
 from wildwatch.hub.accounts.models import ApiKey
 
@@ -19,6 +20,8 @@ from .errors import ApiError
 from .models import IdempotentResponse
 
 KEEP = timedelta(days=7)
+#: the header every POST of the API takes
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 def request_hash(endpoint: str, body: bytes) -> str:

@@ -19,31 +19,25 @@ from typing import Annotated, Any
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest
-from ninja import Field, Header, Router, Schema
-from pydantic import AfterValidator, model_validator
+from ninja import Field, Router, Schema
+from pydantic import model_validator
 
 from wildwatch.hub.accounts.models import ApiKey
 from wildwatch.hub.accounts.services import audit
 from wildwatch.hub.checks import idempotency
 from wildwatch.hub.checks.auth import key_of
 from wildwatch.hub.checks.errors import ApiError
+from wildwatch.hub.checks.idempotency import IdempotencyKey
+from wildwatch.hub.checks.schemas import StoredText as Text
 
 from . import identifiers as ids
 from . import services
 
 router = Router(tags=["deconflict"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 DEFAULT_RATE = 120  # questions an hour per key
 WINDOW_SECONDS = 3600
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain the NUL character")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class SellerIn(Schema):

@@ -38,6 +38,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from wildwatch.detect import signing
+from wildwatch.detect.library import LibraryError
 from wildwatch.detect.signing import public_key_pem
 
 FORMAT = "wildwatch-evidence/1"
@@ -57,22 +59,16 @@ class EvidenceError(ValueError):
 
 def _private_key(private_pem: bytes) -> Ed25519PrivateKey:
     try:
-        key = serialization.load_pem_private_key(private_pem, password=None)
-    except (ValueError, TypeError) as exc:
-        raise EvidenceError(f"not a usable private key: {exc}") from exc
-    if not isinstance(key, Ed25519PrivateKey):
-        raise EvidenceError("the signing key is not an Ed25519 key")
-    return key
+        return signing.load_private_key(private_pem)
+    except LibraryError as exc:
+        raise EvidenceError(str(exc)) from exc
 
 
 def load_public_key(public_pem: bytes) -> Ed25519PublicKey:
     try:
-        key = serialization.load_pem_public_key(public_pem)
-    except (ValueError, TypeError) as exc:
-        raise EvidenceError(f"not a usable public key: {exc}") from exc
-    if not isinstance(key, Ed25519PublicKey):
-        raise EvidenceError("the public key is not an Ed25519 key")
-    return key
+        return signing.load_public_key(public_pem)
+    except LibraryError as exc:
+        raise EvidenceError(str(exc)) from exc
 
 
 def key_fingerprint(public_pem: bytes) -> str:

@@ -8,30 +8,23 @@ from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Header, Router, Schema
-from pydantic import AfterValidator
+from ninja import Field, Router, Schema
 
 from wildwatch.detect.categories import PRODUCTS
 from wildwatch.hub.accounts.models import ApiKey
 from wildwatch.hub.checks import idempotency
 from wildwatch.hub.checks.auth import key_of
 from wildwatch.hub.checks.errors import ApiError
+from wildwatch.hub.checks.idempotency import IdempotencyKey
+from wildwatch.hub.checks.schemas import StoredText as Text
 
 from . import services
 from .models import Case, CaseStatus, Report, ReportKind
 
 router = Router(tags=["reports"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 MAX_FORWARDED = 100
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain the NUL character")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class ForwardedSeller(Schema):

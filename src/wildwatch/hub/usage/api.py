@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from wildwatch.hub.checks import idempotency
 from wildwatch.hub.checks.auth import key_of
 from wildwatch.hub.checks.errors import ApiError
+from wildwatch.hub.checks.idempotency import IdempotencyKey
 from wildwatch.hub.checks.schemas import StoredText
 
 from . import queries, services
 from .models import DailyCount
 
 router = Router(tags=["usage"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 class UsageIn(Schema):
