@@ -12,6 +12,7 @@ import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 
 from wildwatch.client import Client, LocalDetector, ServerError
-from wildwatch.detect.library import Library, LibraryError, Term, load_starter
+from wildwatch.detect.library import Campaign, Library, LibraryError, Term, load_starter
 from wildwatch.detect.signing import generate_key, public_key_pem, sign_digest
 
 KEY = "ww_engineer_key"
@@ -385,6 +386,30 @@ def test_usage_counts_by_day_verdict_category_and_popups(tmp_path: Path, release
     assert (counts["searches"], counts["search_popups"]) == (2, 1)
     assert local.usage(reset=True) == usage
     assert local.usage()["days"] == {}
+
+
+def test_usage_counts_term_hits_and_campaign_popups(tmp_path: Path, private_pem: bytes, public_pem: bytes) -> None:
+    """What the hub needs for trends by term and for a campaign's reach on embedded engines."""
+    today = datetime.now(UTC).date()
+    library = load_starter()
+    library.campaigns = [Campaign(slug="rhino-week", start=today - timedelta(days=1), end=today + timedelta(days=1),
+                                  groups=frozenset({"rhinos"}), messages={"en": {"title": "Rhino week",
+                                                                                   "body": "Horn kills rhinos."}})]
+    local = LocalDetector.from_release(write(tmp_path, sign(library, private_pem)), public_key_pem=public_pem)
+    local.check_many(["rhino horn for sale", "rhino horn, rhino horn! for sale", "rhino horn cup", "a chair"])
+    assert local.check_search("buy rhino horn").campaign == "rhino-week"
+    local.check_search("ivory bangle")  # a pop-up, not the campaign's
+    local.check_search("garden chairs")
+    [counts] = local.usage()["days"].values()
+    assert counts["term_hits"]["block"]["prohibited"] == {"t-product-rhino-horn-en": 2}  # once per listing
+    assert counts["term_hits"]["review"]["prohibited"] == {"t-cover-rhino-horn-cup-en": 1}
+    assert counts["campaign_popups"] == {"rhino-week": 1}
+    assert (counts["searches"], counts["search_popups"]) == (3, 2)
+    # a day without any leaves both out: an older hub still accepts it
+    local.usage(reset=True)
+    local.check("a wooden chair")
+    [quiet] = local.usage()["days"].values()
+    assert "term_hits" not in quiet and "campaign_popups" not in quiet
 
 
 def test_usage_is_sent_in_the_background_and_kept_when_the_hub_fails(server: ReleaseServer,

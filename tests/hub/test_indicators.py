@@ -299,3 +299,63 @@ def test_attested_figures_follow_the_scope(world: dict[str, Any]) -> None:
     assert value("user_accounts", *MARCH) == 120
     assert indicators.series("user_accounts", date(2024, 3, 1), date(2024, 4, 30), cumulative=True) == [
         (date(2024, 3, 1), 120.0), (date(2024, 4, 1), 120.0)]  # the level stays
+
+
+def test_both_sourced_figures_merge_member_by_member(world: dict[str, Any]) -> None:
+    """A member that attests counts with its own figure; the others keep the hub's computed count."""
+    decide(case(world["pa"]), "removed_listing", at(2024, 3, 2))  # A's, inside its attested 100
+    for day in (3, 4, 5):
+        decide(case(world["pb"]), "removed_listing", at(2024, 3, day))  # B attests nothing
+    _accepted(world, {"listings_removed": 100}, *MARCH)
+    figure = indicators.compute(*MARCH)["listings_removed"]
+    assert figure == indicators.Figure("listings_removed", 103.0, "both",
+                                       "attested: 100; computed for the others: 3")
+    assert indicators.compute_one("listings_removed", *MARCH) == 103
+    only_a = Scope(organisation_ids=frozenset({world["a"].pk}))
+    only_b = Scope(organisation_ids=frozenset({world["b"].pk}))
+    assert indicators.compute(*MARCH, only_a)["listings_removed"] == indicators.Figure(
+        "listings_removed", 100.0, "attested", "computed from the hub's records: 1")
+    assert indicators.compute(*MARCH, only_b)["listings_removed"] == indicators.Figure(
+        "listings_removed", 3.0, "computed", "")
+    # a platform's own attestation covers that platform only
+    _accepted(world, {"listings_removed": 40}, *MARCH, org="b", platform=world["pb"])
+    assert value("listings_removed", *MARCH) == 140
+    assert indicators.compute(*MARCH)["listings_removed"].source == "attested"
+
+
+def test_the_headline_total_adds_up_its_parts(world: dict[str, Any]) -> None:
+    decide(case(world["pb"]), "removed_post", at(2024, 3, 3))
+    decide(case(world["pb"]), "removed_account", at(2024, 3, 3))
+    DailyCount.objects.create(organisation=world["a"], platform=world["pa"], day=date(2024, 3, 9), source="api",
+                              metric="listings", verdict="block", count=25)
+    _accepted(world, {"listings_removed": 1000, "blocked_at_posting": 5000}, *MARCH)
+    figures = indicators.compute(*MARCH)
+    # A: 1,000 removed + 5,000 blocked attested (the 25 computed blocks are A's own, inside them); B: 2 computed
+    assert figures["blocked_or_removed"].value == 6002
+    assert figures["blocked_or_removed"].source == "both"
+    assert indicators.compute_one("blocked_or_removed", *MARCH) == 6002
+    assert "blocked_or_removed" not in indicators.ATTESTED_KEYS  # a total is never attested on its own
+    assert value("blocked_or_removed", *MARCH, Scope(organisation_ids=frozenset({world["b"].pk}))) == 2
+    assert indicators.compute(*MARCH, Scope(organisation_ids=frozenset({world["b"].pk})))[
+        "blocked_or_removed"].source == "computed"
+
+
+def test_yearly_series_carry_attested_figures(world: dict[str, Any]) -> None:
+    _accepted(world, {"blocked_at_posting": 700}, date(2023, 1, 1), date(2023, 12, 31))
+    _accepted(world, {"blocked_at_posting": 900}, date(2024, 1, 1), date(2024, 6, 30))
+    assert indicators.series("blocked_at_posting", date(2023, 1, 1), date(2024, 12, 31), step="year") == [
+        (date(2023, 1, 1), 700.0), (date(2024, 1, 1), 900.0)]
+    assert indicators.series("blocked_or_removed", date(2023, 1, 1), date(2024, 12, 31), step="year",
+                             cumulative=True) == [(date(2023, 1, 1), 700.0), (date(2024, 1, 1), 1600.0)]
+    # by month, a year's attestation lies within no month: the months show what the hub counted (nothing here)
+    assert {v for _, v in indicators.series("blocked_at_posting", date(2023, 1, 1), date(2023, 12, 31))} == {0.0}
+
+
+def test_library_use_is_computed_from_downloads_or_attested(world: dict[str, Any]) -> None:
+    release = Release.objects.create(number=1, library_version="1", content_digest="d1", bundle=b"", signature="s",
+                                     term_snapshot={})
+    d = Download.objects.create(release=release, organisation=world["b"], etag="e")
+    Download.objects.filter(pk=d.pk).update(created_at=at(2024, 3, 2))
+    _accepted(world, {"library_integrated": 1}, *MARCH)  # A filters with the library, downloaded elsewhere
+    figure = indicators.compute(*MARCH)["library_integrated"]
+    assert figure.value == 2 and figure.source == "both"

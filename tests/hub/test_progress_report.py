@@ -149,3 +149,59 @@ def test_who_may_publish_and_read(role_users: dict[str, Any], password: str) -> 
                                                                                           else 403)
         assert client.get(f"/metrics/reports/{frozen.pk}/report.pdf").status_code == read, role
         assert client.get("/metrics/reports/").status_code == read, role
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("lang", "lead", "growth"), [
+    ("en", ["Between March 2018 and September 2024:", "6.2 million listings, posts and accounts blocked or removed",
+            "3 platforms from 2 member companies", "2 illegal listings reported by cyber spotters (1 confirmed",
+            "120 platform staff trained"],
+     "grown from 1 companies at its launch to 2 today"),
+    ("fr", ["Entre mars 2018 et septembre 2024 :",
+            "annonces, publications et comptes bloqués ou supprimés : 6,2 millions",
+            "3 plateformes de 2 entreprises membres", "cyber-vigies : 2 (dont 1 confirmées",
+            "employés de plateformes formés : 120"],
+     "passée de 1 entreprises à son lancement à 2"),
+])
+def test_the_report_leads_with_the_coalitions_key_figures(lang: str, lead: list[str], growth: str) -> None:
+    """The model report's opening: blocked or removed (attested by one member, computed for the other), platforms
+    and companies, cyber-spotter reports, staff trained; then membership growth and the member highlights."""
+    from datetime import UTC, datetime
+
+    from wildwatch.hub.accounts.models import Organisation
+    from wildwatch.hub.metrics import attestations
+    from wildwatch.hub.reports.models import Case, Decision, Report
+
+    big = accounts.create_organisation("r-big", "Big Market", "member")
+    small = accounts.create_organisation("r-small", "Small Social", "member")
+    Organisation.objects.filter(pk=big.pk).update(joined_on=date(2018, 3, 1))
+    Organisation.objects.filter(pk=small.pk).update(joined_on=date(2020, 5, 1))
+    shop = accounts.add_platform(big, "r-big-shop", "Big Shop", "ecommerce", ["FR"])
+    accounts.add_platform(big, "r-big-search", "Big Search", "search", ["FR"])
+    social = accounts.add_platform(small, "r-small-social", "Small", "social", ["KE"])
+    admin = accounts.add_member(big, "r-admin", "member_admin")
+    analyst = accounts.add_member(accounts.create_organisation("r-ngo", "NGO", "ngo"), "r-analyst", "analyst")
+    draft = attestations.create(big, date(2019, 1, 1), date(2019, 12, 31),
+                                {"listings_removed": 2_000_000, "blocked_at_posting": 4_200_000,
+                                 "staff_trained": 120}, actor=admin)
+    attestations.review(attestations.submit(draft, actor=admin), accept=True, actor=analyst)
+    for n, (platform, action) in enumerate(((social, "removed_post"), (social, "no_violation"), (shop, None))):
+        c = Case.objects.create(canonical_url=f"https://x.example/{n}", url=f"https://x.example/{n}",
+                                host="x.example", platform=platform)
+        when = datetime(2021, 6, 1 + n, 12, tzinfo=UTC)
+        if action:
+            Report.objects.filter(pk=Report.objects.create(case=c, kind="volunteer", url=c.url).pk).update(
+                created_at=when)
+            Decision.objects.filter(pk=Decision.objects.create(case=c, category="prohibited", action=action).pk
+                                    ).update(created_at=when)
+
+    frozen = publication.publish(date(2018, 3, 1), date(2024, 9, 30), lang, None)
+    text = _normal(_text(bytes(frozen.pdf)))
+    for part in lead:
+        assert part in text, part
+    assert growth in text
+    assert frozen.figures["period"]["blocked_or_removed"]["value"] == 6_200_001  # 6.2 M attested + 1 post computed
+    assert frozen.figures["period"]["blocked_or_removed"]["source"] == "both"
+    assert [h["name"] for h in frozen.figures["highlights"]] == ["Big Market", "Small Social"]
+    assert frozen.figures["step"] == "year"
+    assert dict(frozen.figures["series"]["blocked_at_posting"])["2019-01-01"] == 4_200_000  # attested, by year

@@ -112,6 +112,23 @@ def test_an_embedded_engine_reports_its_counts(keys: dict[str, str]) -> None:
     assert body["days"][-1]["listings"]["allow"] == {"none": 194} and body["days"][-1]["search_popups"] == 6
 
 
+def test_an_embedded_engine_reports_term_hits_and_campaign_reach(keys: dict[str, str]) -> None:
+    from wildwatch.hub.usage.services import campaign_reach
+
+    report = local_report(term_hits={"block": {"prohibited": {"t-product-rhino-horn-en": 2}},
+                                     "review": {"cover": {"t-cover-rhino-horn-cup-en": 1}}},
+                          campaign_popups={"world-rhino-day-2026": 2})
+    response = post("/api/v1/usage", report, keys["engineer"])
+    assert response.status_code == 200 and response.json()["counters"] == 8
+    assert total(source="local", metric="term_hits", verdict="block", category="prohibited",
+                 term_id="t-product-rhino-horn-en") == 2
+    assert total(source="local", metric="term_hits", term_id="t-cover-rhino-horn-cup-en") == 1
+    assert total(source="local", metric="campaign_popups", term_id="world-rhino-day-2026") == 2
+    day = timezone.now().date()
+    platform = DailyCount.objects.filter(metric="campaign_popups").values_list("organisation_id", flat=True).first()
+    assert campaign_reach("world-rhino-day-2026", day, day) == {platform: 2}  # the campaign's reach, per member
+
+
 @pytest.mark.parametrize(("report", "words"), [
     (local_report("2026-13-40"), "not a day"),
     (local_report((timezone.now() + timedelta(days=2)).date().isoformat()), "future"),
@@ -121,6 +138,12 @@ def test_an_embedded_engine_reports_its_counts(keys: dict[str, str]) -> None:
     (local_report(listings={"block": {"prohibited": "2"}}), "whole number"),
     (local_report(searches=1, search_popups=3), "more search pop-ups"),
     (local_report(clicks=3), "unknown field"),
+    (local_report(term_hits={"block": {"prohibited": {"<script>": 1}}}), "not a term id"),
+    (local_report(term_hits={"block": {"banned": {"t-1": 1}}}), "unknown category"),
+    (local_report(term_hits={"block": {"prohibited": {"t-1": -4}}}), "whole number"),
+    (local_report(term_hits={"block": ["t-1"]}), "must be an object"),
+    (local_report(campaign_popups={"pangolin-day": 4}), "more campaign pop-ups"),
+    (local_report(campaign_popups={"": 1}), "not a term id or campaign slug"),
     ({"days": {"2026-11-01": [1, 2]}}, "days"),
     ({"library_version": "x"}, "days"),
 ])

@@ -145,7 +145,7 @@ class LocalDetector:
         current = self._current
         with current.lock:
             decision = current.detector.check_search(query, lang)
-        self._count_search(decision.intercept)
+        self._count_search(decision)
         return decision
 
     # --- the release in use ---------------------------------------------------------------------------------------
@@ -280,10 +280,13 @@ class LocalDetector:
 
             {"library_version": "2026.11.0", "days": {"2026-11-03": {
                 "listings": {"block": {"prohibited": 2}, "review": {"cover": 1}, "allow": {"none": 97}},
-                "searches": 40, "search_popups": 3}}}
+                "searches": 40, "search_popups": 3,
+                "term_hits": {"block": {"prohibited": {"t-ivory-en": 2}}}, "campaign_popups": {"pangolin-day": 2}}}}
 
         ``listings`` counts checked listings by verdict and by policy category (the strictest category among the
-        listing's hits; ``none`` without one). With a client, a background thread sends them to the hub
+        listing's hits; ``none`` without one); ``term_hits`` the listings that hit each subject term (once per
+        listing), by verdict and category; ``campaign_popups`` the pop-ups that showed an awareness campaign's
+        message, by campaign (both left out on days without any). With a client, a background thread sends them to the hub
         (:meth:`send_usage`). ``reset=True`` returns the counts and starts again from zero, in one step (for a
         sender that must not count twice).
         """
@@ -291,37 +294,43 @@ class LocalDetector:
             days = self._counts
             if reset:
                 self._counts = {}
-            snapshot = {
-                day: {"listings": {v: dict(cats) for v, cats in c["listings"].items()},
-                      "searches": c["searches"], "search_popups": c["search_popups"]}
-                for day, c in sorted(days.items())
-            }
+            snapshot = {day: _snapshot(c) for day, c in sorted(days.items())}
         return {"library_version": self.library_version, "days": snapshot}
 
     def _day(self) -> dict[str, Any]:
         day = datetime.now(UTC).date().isoformat()
         counts = self._counts.get(day)
         if counts is None:
-            counts = self._counts[day] = {"listings": {}, "searches": 0, "search_popups": 0}
+            counts = self._counts[day] = {"listings": {}, "searches": 0, "search_popups": 0, "term_hits": {},
+                                          "campaign_popups": {}}
         return counts
 
     def _count_listings(self, decisions: list[Decision]) -> None:
         tally: dict[tuple[str, str], int] = {}
+        terms: dict[tuple[str, str, str], int] = {}
         for d in decisions:
             key = (d.verdict, _category(d))
             tally[key] = tally.get(key, 0) + 1
+            for term_id, category in {(h.term_id, h.category) for h in d.hits if h.category and h.term_id}:
+                terms[(d.verdict, category, term_id)] = terms.get((d.verdict, category, term_id), 0) + 1
         with self._usage_lock:
-            listings = self._day()["listings"]
+            day = self._day()
             for (verdict, category), n in tally.items():
-                by_category = listings.setdefault(verdict, {})
+                by_category = day["listings"].setdefault(verdict, {})
                 by_category[category] = by_category.get(category, 0) + n
+            for (verdict, category, term_id), n in terms.items():
+                by_term = day["term_hits"].setdefault(verdict, {}).setdefault(category, {})
+                by_term[term_id] = by_term.get(term_id, 0) + n
 
-    def _count_search(self, intercept: bool) -> None:
+    def _count_search(self, decision: SearchDecision) -> None:
         with self._usage_lock:
             counts = self._day()
             counts["searches"] += 1
-            if intercept:
+            if decision.intercept:
                 counts["search_popups"] += 1
+                if decision.campaign:
+                    campaigns = counts["campaign_popups"]
+                    campaigns[decision.campaign] = campaigns.get(decision.campaign, 0) + 1
 
 
 # --- loading --------------------------------------------------------------------------------------------------
@@ -355,6 +364,18 @@ def _build(fetched: _Fetched, public_key_pem: bytes, profile: Profile | str | No
     detector = Detector(library, profile)
     return _Loaded(detector, threading.Lock(), library.version, str(manifest.get("content_digest", "")),
                    fetched.release, fetched.etag, time.time())
+
+
+def _snapshot(counts: dict[str, Any]) -> dict[str, Any]:
+    """A copy of one day's counts, as sent to the hub (term hits and campaign pop-ups only when there are any)."""
+    out: dict[str, Any] = {"listings": {v: dict(cats) for v, cats in counts["listings"].items()},
+                           "searches": counts["searches"], "search_popups": counts["search_popups"]}
+    if counts.get("term_hits"):
+        out["term_hits"] = {v: {c: dict(terms) for c, terms in cats.items()}
+                            for v, cats in counts["term_hits"].items()}
+    if counts.get("campaign_popups"):
+        out["campaign_popups"] = dict(counts["campaign_popups"])
+    return out
 
 
 def _category(decision: Decision) -> str:

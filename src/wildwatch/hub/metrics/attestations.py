@@ -172,10 +172,11 @@ def current_accepted() -> QuerySet[Attestation]:
     return Attestation.objects.filter(state=AttestationState.ACCEPTED).filter(~Exists(newer))
 
 
-def attested_figures(start: date, end: date, scope: Scope = ALL,
-                     keys: Iterable[str] | None = None) -> dict[str, Figure]:
-    """The accepted attested figures of the attestations whose period lies within ``[start, end]``: summed for
-    flows; for a stock (``Indicator.stock``), each company's or platform's latest value, summed."""
+def attested_by_owner(start: date, end: date, scope: Scope = ALL, keys: Iterable[str] | None = None
+                      ) -> dict[str, dict[tuple[int, int | None], float]]:
+    """key -> {(company id, platform id or None for the whole company): figure} from the accepted attestations
+    whose period lies within ``[start, end]``: summed for flows; for a stock (``Indicator.stock``), each owner's
+    latest value."""
     from .computations import organisation_ids, platforms
 
     if scope.is_empty:
@@ -187,21 +188,23 @@ def attested_figures(start: date, end: date, scope: Scope = ALL,
         qs = qs.filter(Q(platform__isnull=True, organisation_id__in=orgs)
                        | Q(platform_id__in=[p.pk for p in in_scope]))
     wanted = set(keys) if keys is not None else set(ATTESTED_KEYS)
-    flows: dict[str, float] = {}
-    counts: dict[str, int] = {}
-    levels: dict[str, dict[tuple[int, int | None], float]] = {}
+    out: dict[str, dict[tuple[int, int | None], float]] = {}
     for a in qs.order_by("period_end", "id"):
         for key, value in (a.figures or {}).items():
             if key not in wanted or key not in INDICATORS:
                 continue
-            counts[key] = counts.get(key, 0) + 1
-            if INDICATORS[key].stock:
-                levels.setdefault(key, {})[(a.organisation_id, a.platform_id)] = float(value)
-            else:
-                flows[key] = flows.get(key, 0.0) + float(value)
-    for key, by_owner in levels.items():
-        flows[key] = sum(by_owner.values())
-    return {key: Figure(key, value, "attested", f"{counts[key]} attestation(s)") for key, value in flows.items()}
+            owners = out.setdefault(key, {})
+            owner = (a.organisation_id, a.platform_id)
+            owners[owner] = float(value) + (0.0 if INDICATORS[key].stock else owners.get(owner, 0.0))
+    return out
+
+
+def attested_figures(start: date, end: date, scope: Scope = ALL,
+                     keys: Iterable[str] | None = None) -> dict[str, Figure]:
+    """The accepted attested figures of the attestations whose period lies within ``[start, end]``, summed over
+    the companies and platforms that attested (see ``attested_by_owner``)."""
+    return {key: Figure(key, sum(owners.values()), "attested", f"{len(owners)} attesting member(s)")
+            for key, owners in attested_by_owner(start, end, scope, keys).items()}
 
 
 def latest_accepted_value(key: str, *, organisation: Organisation) -> float | None:

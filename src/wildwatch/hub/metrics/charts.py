@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -19,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 Series = Sequence[tuple[date, float]]
 
@@ -88,6 +89,37 @@ def bar_chart(values: Mapping[str, float], title: str, *, element_id: str = "", 
             ax.barh([k for k, _ in items], [v for _, v in items], color=PALETTE[0])
         else:
             ax.text(0.5, 0.5, empty_text, ha="center", va="center", transform=ax.transAxes)
+            ax.set_yticks([])
+        ax.set_title(title, loc="left", fontsize=10)
+        ax.spines[["top", "right"]].set_visible(False)
+        return _to_svg(fig, title, element_id)
+
+
+def column_chart(labels: Sequence[str], stacks: Mapping[str, Sequence[float]], title: str, *, element_id: str = "",
+                 empty_text: str = "No data", yformat: Callable[[float], str] | None = None) -> str:
+    """Vertical columns, one per label (a year, say), each stacking the named series' values in order;
+    ``yformat`` writes the axis' numbers (in the reader's language, say)."""
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(7.5, 3.2), layout="constrained")
+        ax = fig.add_subplot()
+        drawn = [(name, values) for name, values in stacks.items() if any(values)]
+        if labels and drawn:
+            bottom = [0.0] * len(labels)
+            for n, (name, values) in enumerate(stacks.items()):
+                if not any(values):
+                    continue
+                ax.bar(list(labels), list(values), bottom=bottom, color=PALETTE[n % len(PALETTE)], label=name)
+                bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+            if len(drawn) > 1:
+                ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=min(len(drawn), 2))
+            ax.set_ylim(0, max(bottom) * (1.3 if len(drawn) > 1 else 1.05))
+            ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+            ax.set_axisbelow(True)
+            if yformat is not None:
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: yformat(value)))
+        else:
+            ax.text(0.5, 0.5, empty_text, ha="center", va="center", transform=ax.transAxes)
+            ax.set_xticks([])
             ax.set_yticks([])
         ax.set_title(title, loc="left", fontsize=10)
         ax.spines[["top", "right"]].set_visible(False)

@@ -68,7 +68,7 @@ class DashboardFilter(forms.Form):
         if data["start"] > data["end"]:
             raise forms.ValidationError(_("'From' is after 'To'."))
         data["step"] = data.get("step") or "month"
-        data["indicator"] = data.get("indicator") or "blocked_at_posting"
+        data["indicator"] = data.get("indicator") or "blocked_or_removed"
         data["trend"] = data.get("trend") or "category"
         return data
 
@@ -169,7 +169,7 @@ def tables(data: dict[str, Any], scope: Scope) -> dict[str, Any]:
             "header": [gettext("Indicator"), gettext("Value"), gettext("Source"), gettext("Detail")],
             "rows": [[str(INDICATORS[k].label), f.value, str(f.source), f.detail] for k, f in figures.items()],
             "shown": [[str(INDICATORS[k].label), numbers.figure(f.value, INDICATORS[k].unit, lang),
-                       gettext("attested") if f.source == "attested" else gettext("computed"), f.detail]
+                       indicators.source_label(f.source), f.detail]
                       for k, f in figures.items()]},
         "indicator": {"header": [gettext("Period"), str(INDICATORS[key].label)],
                       "rows": [[d.strftime(fmt), v] for d, v in points], "series": points,
@@ -180,11 +180,22 @@ def tables(data: dict[str, Any], scope: Scope) -> dict[str, Any]:
     }
 
 
+def defaults(today: date) -> dict[str, str]:
+    """The filters of a dashboard opened without any: the coalition's whole history by year (the last twelve
+    months by month when it is younger than two years), every indicator blocked or removed."""
+    start = indicators.coalition_start() or (today - timedelta(days=365)).replace(day=1)
+    start = min(start, today)
+    step = "year" if (today - start).days >= 730 else "month"
+    return {"start": start.isoformat(), "end": today.isoformat(), "step": step, "indicator": "blocked_or_removed",
+            "trend": "category"}
+
+
 def _form(request: HttpRequest) -> tuple[DashboardFilter, Scope]:
     base = indicators.visible_scope(request.user)
     data = request.GET.copy()
-    for name, default in (("step", "month"), ("indicator", "blocked_at_posting"), ("trend", "category")):
-        data.setdefault(name, default)  # shown selected in the form, not just used
+    for name, default in defaults(timezone.now().date()).items():
+        if not data.get(name):
+            data[name] = default  # shown selected in the form, not just used
     return DashboardFilter(data, base), base
 
 
@@ -199,6 +210,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         found = tables(data, scope)
         none = gettext("No data in this period.")
         context.update(tables=found, period=(data["start"], data["end"]),
+                       monthly_attested=data["step"] == "month" and INDICATORS[data["indicator"]].source != "computed",
                        indicator_chart=charts.line_chart({found["indicator"]["label"]: found["indicator"]["series"]},
                                                          found["indicator"]["label"], element_id="indicator-chart",
                                                          empty_text=none),

@@ -4,15 +4,16 @@ Days are UTC days: ``[start, end]`` covers ``start 00:00 UTC`` up to (not includ
 decision at 23:30 UTC on ``end`` is in the period even where it was already the next day locally.
 
 Computed figures come from the hub's own records (``computations``); attested figures from the accepted
-attestations of member companies (``attestations``). They are kept apart: ``compute`` returns, for each key, the
-computed figure when the indicator can be computed, with the accepted attested value (if any) in its ``detail``
-(``"attested: 12"``), and the attested figure when the indicator is attested only or when nothing computed exists;
-``attested`` returns the attested figures alone. See docs/metrics.md.
+attestations of member companies (``attestations``). They are kept apart: for an indicator that is both computed
+and attested, ``compute`` returns the members' accepted attested figure where attestations cover the period (a
+platform's own count includes what went through the hub), with the hub's computed count in its ``detail``, and the
+computed figure otherwise; ``attested`` returns the attested figures alone. A total (``Indicator.parts``) is the
+sum of its parts' figures, each from its own source. See docs/metrics.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -30,14 +31,21 @@ class Indicator:
     platform_types: tuple[str, ...] = ()  # empty: every platform type
     #: a level at a date (user accounts, keywords shared), not a sum over the period: never added up in series
     stock: bool = False
+    #: a total: the sum of these indicators' figures (never attested or computed on its own)
+    parts: tuple[str, ...] = ()
 
 
 def _i(key: str, label: Any, source: Source, unit: str = "count", platform_types: tuple[str, ...] = (),
-       stock: bool = False) -> tuple[str, Indicator]:
-    return key, Indicator(key, label, source, unit, platform_types, stock)
+       stock: bool = False, parts: tuple[str, ...] = ()) -> tuple[str, Indicator]:
+    return key, Indicator(key, label, source, unit, platform_types, stock, parts)
+
+
+#: what the coalition's headline adds up: "24.1 million listings and accounts blocked"
+BLOCKED_OR_REMOVED = ("listings_removed", "posts_removed", "accounts_removed", "groups_removed", "blocked_at_posting")
 
 
 INDICATORS: dict[str, Indicator] = dict([
+    _i("blocked_or_removed", _("Listings, posts and accounts blocked or removed"), "both", parts=BLOCKED_OR_REMOVED),
     _i("listings_removed", _("Listings removed"), "both", platform_types=("ecommerce",)),
     _i("posts_removed", _("Posts removed"), "both", platform_types=("social", "messaging")),
     _i("accounts_removed", _("Accounts removed"), "both"),
@@ -52,7 +60,7 @@ INDICATORS: dict[str, Indicator] = dict([
     _i("policy_in_place", _("Platforms with the model policy in place"), "both", "count", stock=True),
     _i("search_popups", _("Search pop-ups shown"), "both", platform_types=("search", "ecommerce", "social")),
     _i("redirects", _("Redirects to wildlife information"), "attested"),
-    _i("library_integrated", _("Member companies using the keyword library"), "computed", stock=True),
+    _i("library_integrated", _("Member companies using the keyword library"), "both", stock=True),
     _i("median_hours_to_action", _("Median hours from referral to decision"), "computed", "hours"),
     _i("sla_compliance", _("Share of cases decided within the agreed time"), "computed", "share"),
     _i("user_accounts", _("User accounts"), "attested", stock=True),
@@ -60,15 +68,29 @@ INDICATORS: dict[str, Indicator] = dict([
 ])
 
 #: the indicators a member company may attest
-ATTESTED_KEYS: tuple[str, ...] = tuple(k for k, i in INDICATORS.items() if i.source in ("attested", "both"))
+ATTESTED_KEYS: tuple[str, ...] = tuple(k for k, i in INDICATORS.items()
+                                       if i.source in ("attested", "both") and not i.parts)
+
+
+#: where a figure comes from: the hub's records, the members' attestations, or both (attested by some members,
+#: computed for the others)
+FigureSource = Literal["computed", "attested", "both"]
 
 
 @dataclass(frozen=True)
 class Figure:
     key: str
     value: float | None
-    source: Literal["computed", "attested"]
+    source: FigureSource
     detail: str = ""
+
+
+def source_label(source: str) -> str:
+    """A figure's or an indicator's source in the active language."""
+    from django.utils.translation import gettext
+
+    return {"computed": gettext("computed"), "attested": gettext("attested"),
+            "both": gettext("attested and computed")}.get(source, source)
 
 
 @dataclass(frozen=True)
@@ -100,27 +122,65 @@ NOTHING = Scope(organisation_ids=frozenset())
 def compute(start: date, end: date, scope: Scope = Scope()) -> dict[str, Figure]:
     """Every indicator's figure for ``[start, end]`` (UTC days, both included) in ``scope``.
 
-    An indicator that is both computed and attested is the member's attested figure where accepted attestations
-    cover the period (a platform's own count of what it removed includes what went through the hub), with the
-    hub's computed count in ``detail``; without attestations it is the computed figure. Either way ``source``
-    says which it is, and the report's methodology note says so too.
+    An indicator that is both computed and attested is merged member by member: a company (or a platform) whose
+    accepted attestations cover the period counts with its attested figure (its own count of, say, listings
+    removed includes the ones that went through the hub), every other one with the hub's computed count. The
+    figure's ``source`` says which it is: ``attested``, ``computed``, or ``both`` when it adds up some of each;
+    ``detail`` gives the parts. A total (``Indicator.parts``) adds up its parts' figures.
     """
     from . import attestations, computations
 
     computed = computations.compute_all(start, end, scope)
-    attested_figures = attestations.attested_figures(start, end, scope)
-    figures: dict[str, Figure] = {}
+    owners = attestations.attested_by_owner(start, end, scope)
+    figures = {key: _merged(key, computed.get(key), owners.get(key, {}), start, end, scope)
+               for key, indicator in INDICATORS.items() if not indicator.parts}
     for key, indicator in INDICATORS.items():
-        value = computed.get(key) if indicator.source != "attested" else None
-        other = attested_figures.get(key)
-        if other is not None and other.value is not None and indicator.source != "computed":
-            detail = f"computed from the hub's records: {_fmt(value)}" if value is not None else other.detail
-            figures[key] = Figure(key, other.value, "attested", detail)
-        elif indicator.source != "attested":
-            figures[key] = Figure(key, value, "computed", "")
-        else:
-            figures[key] = Figure(key, None, "attested")
-    return figures
+        if indicator.parts:
+            figures[key] = _total(key, [figures[p] for p in indicator.parts])
+    return {key: figures[key] for key in INDICATORS}
+
+
+def _covered(owners: dict[tuple[int, int | None], float], scope: Scope) -> list[Scope]:
+    """The parts of ``scope`` that attested: the companies that attested as a whole, and the platforms that
+    attested on their own (of other companies)."""
+    orgs = frozenset(o for o, p in owners if p is None)
+    plats = frozenset(p for o, p in owners if p is not None and o not in orgs)
+    out = []
+    if orgs:
+        out.append(replace(scope, organisation_ids=orgs if scope.organisation_ids is None
+                           else orgs & scope.organisation_ids))
+    if plats:
+        out.append(replace(scope, platform_ids=plats if scope.platform_ids is None else plats & scope.platform_ids))
+    return out
+
+
+def _merged(key: str, computed: float | None, owners: dict[tuple[int, int | None], float], start: date, end: date,
+            scope: Scope) -> Figure:
+    """One indicator's figure from its computed total and the attested figures of the companies and platforms
+    that attested (see ``compute``)."""
+    from . import computations
+
+    source = INDICATORS[key].source
+    if source == "attested":
+        return Figure(key, sum(owners.values()) if owners else None, "attested",
+                      f"{len(owners)} attesting member(s)" if owners else "")
+    if source == "computed" or not owners:
+        return Figure(key, computed, "computed", "")
+    attested_value = float(sum(owners.values()))
+    covered = sum(computations.compute_key(key, start, end, s) or 0.0 for s in _covered(owners, scope))
+    rest = max((computed or 0.0) - covered, 0.0)
+    if not rest:
+        return Figure(key, attested_value, "attested", f"computed from the hub's records: {_fmt(computed)}")
+    return Figure(key, attested_value + rest, "both",
+                  f"attested: {_fmt(attested_value)}; computed for the others: {_fmt(rest)}")
+
+
+def _total(key: str, parts: list[Figure]) -> Figure:
+    """A total's figure: the sum of its parts, with their sources."""
+    sources = {p.source for p in parts if p.value}
+    value = float(sum(p.value or 0 for p in parts))
+    source: FigureSource = "computed" if sources <= {"computed"} else "attested" if sources == {"attested"} else "both"
+    return Figure(key, value, source, "")
 
 
 def attested(start: date, end: date, scope: Scope = Scope()) -> dict[str, Figure]:
@@ -172,16 +232,15 @@ def series(key: str, start: date, end: date, scope: Scope = Scope(), step: Liter
 
 
 def compute_one(key: str, start: date, end: date, scope: Scope = Scope()) -> float | None:
-    """One indicator's value, computed if it can be and otherwise attested (as ``compute`` chooses)."""
+    """One indicator's value, as ``compute`` gives it (merged member by member, totals added up)."""
     from . import attestations, computations
 
     indicator = INDICATORS[key]
-    if indicator.source != "attested":
-        value = computations.compute_key(key, start, end, scope)
-        if value is not None:
-            return value
-    figure = attestations.attested_figures(start, end, scope, keys=(key,)).get(key)
-    return figure.value if figure is not None else None
+    if indicator.parts:
+        return float(sum(compute_one(part, start, end, scope) or 0 for part in indicator.parts))
+    computed = computations.compute_key(key, start, end, scope) if indicator.source != "attested" else None
+    owners = attestations.attested_by_owner(start, end, scope, keys=(key,)) if indicator.source != "computed" else {}
+    return _merged(key, computed, owners.get(key, {}), start, end, scope).value
 
 
 def coalition_start() -> date | None:

@@ -8,44 +8,54 @@ published report (``publication``) can store what it said and never recompute it
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from django.db.models import Sum
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from wildwatch.hub.accounts.models import Organisation
-from wildwatch.hub.usage.models import DailyCount, Metric
+from wildwatch.hub.accounts.models import Organisation, Platform
 
 from . import charts, indicators, numbers
 from .indicators import INDICATORS, Scope
 
 #: the figures a report leads with, in this order
-HEADLINE = ("listings_removed", "posts_removed", "accounts_removed", "blocked_at_posting", "search_popups",
-            "staff_trained", "volunteer_reports", "public_reports")
+HEADLINE = ("blocked_or_removed", "listings_removed", "posts_removed", "accounts_removed", "blocked_at_posting",
+            "volunteer_reports", "public_reports", "staff_trained", "search_popups", "keywords_shared")
 HIGHLIGHTS = 5
+#: the stacked parts of the "blocked or removed" chart
+REMOVED_PARTS = ("blocked_at_posting", "listings_removed", "posts_removed", "accounts_removed", "groups_removed")
 
 
 def _figures(figures: dict[str, indicators.Figure], lang: str) -> dict[str, dict[str, Any]]:
-    return {k: {"value": f.value, "text": numbers.figure(f.value, INDICATORS[k].unit, lang), "source": f.source}
-            for k, f in figures.items()}
+    return {k: {"value": f.value, "text": numbers.figure(f.value, INDICATORS[k].unit, lang), "source": f.source,
+                "source_text": indicators.source_label(f.source)} for k, f in figures.items()}
 
 
-def _highlights(start: date, end: date) -> list[dict[str, Any]]:
-    """The member companies whose checks flagged the most listings in the period, and what they checked."""
-    rows = DailyCount.objects.filter(day__gte=start, day__lte=end, metric=Metric.LISTINGS,
-                                     organisation__kind="member").values("organisation__name", "verdict").annotate(
-        n=Sum("count"))
-    by: dict[str, dict[str, float]] = {}
-    for r in rows:
-        entry = by.setdefault(r["organisation__name"], {"checked": 0.0, "blocked": 0.0})
-        entry["checked"] += r["n"]
-        if r["verdict"] == "block":
-            entry["blocked"] += r["n"]
-    best = sorted(by.items(), key=lambda kv: (-kv[1]["blocked"], -kv[1]["checked"], kv[0]))[:HIGHLIGHTS]
-    return [{"name": name, "checked": v["checked"], "blocked": v["blocked"]} for name, v in best]
+def _member_platforms(end: date) -> int:
+    """Member platforms by ``end`` (a platform without a join date counts from its company's)."""
+    return Platform.objects.filter(organisation__kind="member").filter(
+        Q(joined_on__lte=end) | Q(joined_on__isnull=True, organisation__joined_on__lte=end)).count()
+
+
+def _highlights(start: date, end: date, lang: str) -> list[dict[str, Any]]:
+    """The member companies with the most listings, posts and accounts blocked or removed in the period."""
+    found = []
+    for org in Organisation.objects.filter(kind="member", joined_on__lte=end):
+        scope = Scope(organisation_ids=frozenset({org.pk}))
+        value = indicators.compute_one("blocked_or_removed", start, end, scope) or 0.0
+        if value:
+            found.append((value, org.name))
+    found.sort(key=lambda vn: (-vn[0], vn[1]))
+    return [{"name": name, "value": value, "text": numbers.headline(value, lang)}
+            for value, name in found[:HIGHLIGHTS]]
+
+
+def _step(start: date, end: date) -> Literal["month", "year"]:
+    """Charts go by year over two years or more (yearly attested figures show), by month otherwise."""
+    return "year" if (end - start).days >= 730 else "month"
 
 
 def build(start: date, end: date, lang: str, *, since: date | None = None) -> dict[str, Any]:
@@ -64,23 +74,28 @@ def build(start: date, end: date, lang: str, *, since: date | None = None) -> di
         joined = Organisation.objects.filter(kind="member", joined_on__gte=start, joined_on__lte=end).order_by(
             "joined_on", "name")
         members = indicators.membership(end)
-        highlights = [{**h, "checked_text": numbers.headline(h["checked"], lang),
-                       "blocked_text": numbers.headline(h["blocked"], lang)} for h in _highlights(start, end)]
-        labels = {src: [str(i.label) for i in INDICATORS.values() if i.source == src]
+        count = members[-1][1] if members else 0
+        launch = members[0][1] if members else 0
+        platforms = _member_platforms(end)
+        labels = {src: [str(i.label) for i in INDICATORS.values() if i.source == src and not i.parts]
                   for src in ("computed", "attested", "both")}
+        step = _step(start, end)
+        chart_start = _chart_start(start, end)
         return {
             "language": lang, "start": start.isoformat(), "end": end.isoformat(),
             "since": since.isoformat() if since else None,
-            "rows": rows,
-            "members": {"count": members[-1][1] if members else 0,
-                        "count_text": numbers.headline(members[-1][1] if members else 0, lang),
+            "rows": rows, "period": p, "cumulative": c, "since_last": s,
+            "members": {"count": count, "count_text": numbers.headline(count, lang),
+                        "launch": launch, "launch_text": numbers.headline(launch, lang),
+                        "launched_on": members[0][0].isoformat() if members else None,
+                        "platforms": platforms, "platforms_text": numbers.headline(platforms, lang),
                         "joined": [o.name for o in joined],
                         "series": [(d.isoformat(), n) for d, n in members]},
-            "highlights": highlights,
+            "highlights": _highlights(start, end, lang),
             "methodology": labels,
-            "series": {k: [(d.isoformat(), v) for d, v in indicators.series(k, _chart_start(start, end), end,
-                                                                             step="month")]
-                       for k in ("blocked_at_posting", "listings_removed")},
+            "step": step,
+            "series": {k: [(d.isoformat(), v) for d, v in indicators.series(k, chart_start, end, step=step)]
+                       for k in (*REMOVED_PARTS, "volunteer_reports", "public_reports", "staff_trained")},
         }
 
 
@@ -89,19 +104,42 @@ def _chart_start(start: date, end: date) -> date:
     return min(start, (end - timedelta(days=365)).replace(day=1))
 
 
+def _bucket(day: str, step: str) -> str:
+    return day[:4] if step == "year" else day[:7]
+
+
 def _charts(data: dict[str, Any]) -> list[dict[str, str]]:
+    lang, step, series = data["language"], data.get("step", "month"), data["series"]
     out = []
+    if all(k in series for k in REMOVED_PARTS):
+        labels = [_bucket(d, step) for d, _ in series[REMOVED_PARTS[0]]]
+        stacks = {str(INDICATORS[k].label): [v for _, v in series[k]] for k in REMOVED_PARTS}
+        title = str(INDICATORS["blocked_or_removed"].label)
+        totals = [sum(column) for column in zip(*stacks.values(), strict=True)]
+        described = "; ".join(f"{label}: {numbers.headline(v, lang)}" for label, v in zip(labels, totals, strict=True))
+        out.append({"title": title, "alt": f"{title}: {described}", "uri": charts.data_uri(charts.column_chart(
+            labels, stacks, title, yformat=lambda v: numbers.headline(v, lang)))})
     members = [(date.fromisoformat(d), float(n)) for d, n in data["members"]["series"]]
     if members:
         title = gettext("Member companies")
         out.append({"title": title, "uri": charts.data_uri(charts.line_chart({title: members}, title)),
                     "alt": gettext("Member companies over time: %(n)s today.") % {"n": data["members"]["count_text"]}})
-    for key, points in data["series"].items():
-        title = str(INDICATORS[key].label)
-        series = [(date.fromisoformat(d), float(v)) for d, v in points]
-        described = "; ".join(f"{d[:7]}: {numbers.headline(v, data['language'])}" for d, v in points)
-        out.append({"title": title, "uri": charts.data_uri(charts.line_chart({title: series}, title)),
-                    "alt": f"{title}, {gettext('by month')}: {described}"})
+    reports = {str(INDICATORS[k].label): [(date.fromisoformat(d), float(v)) for d, v in series[k]]
+               for k in ("volunteer_reports", "public_reports") if k in series}
+    if reports:
+        title = gettext("Reports sent to the coalition")
+        described = "; ".join(f"{name}: {numbers.headline(sum(v for _, v in points), lang)}"
+                              for name, points in reports.items())
+        out.append({"title": title, "uri": charts.data_uri(charts.line_chart(reports, title)),
+                    "alt": f"{title}, {gettext('in all')}: {described}"})
+    if "staff_trained" in series:
+        title = str(INDICATORS["staff_trained"].label)
+        points = series["staff_trained"]
+        labels = [_bucket(d, step) for d, _ in points]
+        described = "; ".join(f"{label}: {numbers.headline(v, lang)}" for label, (_, v) in zip(labels, points,
+                                                                                                 strict=True))
+        out.append({"title": title, "alt": f"{title}: {described}", "uri": charts.data_uri(charts.column_chart(
+            labels, {title: [v for _, v in points]}, title))})
     return out
 
 

@@ -27,7 +27,8 @@ class UsageIn(Schema):
     library_version: StoredText = Field(default="", max_length=64)
     days: dict[str, dict[str, Any]] = Field(max_length=400, description=(
         'by day: {"2026-11-03": {"listings": {"block": {"prohibited": 2}, "allow": {"none": 97}}, '
-        '"searches": 40, "search_popups": 3}}'))
+        '"searches": 40, "search_popups": 3, "term_hits": {"block": {"prohibited": {"t-ivory-en": 2}}}, '
+        '"campaign_popups": {"world-elephant-day-2026": 1}}}; term_hits and campaign_popups are optional'))
 
 
 class UsagePeriod(Schema):

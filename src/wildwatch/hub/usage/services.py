@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import re
 import threading
 import time
 from collections import Counter
@@ -192,35 +193,66 @@ def _count(value: Any, where: str) -> int:
     return value
 
 
-def parse_days(days: Mapping[str, Any]) -> Counter[tuple[date, str, str, str]]:
-    """The counts of a ``LocalDetector.usage()`` report as (day, metric, verdict, category) -> count; raises
-    :class:`UsageError` naming the first bad field."""
-    out: Counter[tuple[date, str, str, str]] = Counter()
+#: what one day of a usage report may hold
+DAY_FIELDS = {"listings", "searches", "search_popups", "term_hits", "campaign_popups"}
+#: term ids and campaign slugs: what the counters' ``term_id`` holds
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}")
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise UsageError(f"{where} must be an object")
+    return value
+
+
+def _verdict_category(verdict: str, category: str, where: str) -> None:
+    if verdict not in VERDICTS:
+        raise UsageError(f"{where}: unknown verdict {verdict!r}")
+    if category not in (*CATEGORIES, "none"):
+        raise UsageError(f"{where}.{verdict}: unknown category {category!r}")
+
+
+def _name(value: str, where: str) -> str:
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
+        raise UsageError(f"{where}: {str(value)[:40]!r} is not a term id or campaign slug")
+    return value
+
+
+def parse_days(days: Mapping[str, Any]) -> Counter[tuple[date, str, str, str, str]]:
+    """The counts of a ``LocalDetector.usage()`` report as (day, metric, verdict, category, term id or campaign)
+    -> count; raises :class:`UsageError` naming the first bad field."""
+    out: Counter[tuple[date, str, str, str, str]] = Counter()
     for text, counts in days.items():
         day = _parse_day(text)
-        if not isinstance(counts, Mapping):
-            raise UsageError(f"days.{text} must be an object")
-        unknown = set(counts) - {"listings", "searches", "search_popups"}
+        counts = _mapping(counts, f"days.{text}")
+        unknown = set(counts) - DAY_FIELDS
         if unknown:
             raise UsageError(f"days.{text}: unknown field {sorted(unknown)[0]!r}")
-        listings = counts.get("listings", {})
-        if not isinstance(listings, Mapping):
-            raise UsageError(f"days.{text}.listings must be an object")
-        for verdict, by_category in listings.items():
-            if verdict not in VERDICTS:
-                raise UsageError(f"days.{text}.listings: unknown verdict {verdict!r}")
-            if not isinstance(by_category, Mapping):
-                raise UsageError(f"days.{text}.listings.{verdict} must be an object")
-            for category, n in by_category.items():
-                if category not in (*CATEGORIES, "none"):
-                    raise UsageError(f"days.{text}.listings.{verdict}: unknown category {category!r}")
-                out[(day, Metric.LISTINGS, verdict, category)] += _count(n, f"days.{text}.listings.{verdict}.{category}")
+        for verdict, by_category in _mapping(counts.get("listings", {}), f"days.{text}.listings").items():
+            where = f"days.{text}.listings"
+            for category, n in _mapping(by_category, f"{where}.{verdict}").items():
+                _verdict_category(verdict, category, where)
+                out[(day, Metric.LISTINGS, verdict, category, "")] += _count(n, f"{where}.{verdict}.{category}")
+        for verdict, by_category in _mapping(counts.get("term_hits", {}), f"days.{text}.term_hits").items():
+            where = f"days.{text}.term_hits"
+            for category, by_term in _mapping(by_category, f"{where}.{verdict}").items():
+                _verdict_category(verdict, category, where)
+                for term, n in _mapping(by_term, f"{where}.{verdict}.{category}").items():
+                    key = (day, Metric.TERM_HITS, verdict, category, _name(term, f"{where}.{verdict}.{category}"))
+                    out[key] += _count(n, f"{where}.{verdict}.{category}.{term}")
         searches = _count(counts.get("searches", 0), f"days.{text}.searches")
         popups = _count(counts.get("search_popups", 0), f"days.{text}.search_popups")
         if popups > searches:
             raise UsageError(f"days.{text}: more search pop-ups ({popups}) than searches ({searches})")
-        out[(day, Metric.SEARCHES, "", "")] += searches
-        out[(day, Metric.POPUPS, "", "")] += popups
+        out[(day, Metric.SEARCHES, "", "", "")] += searches
+        out[(day, Metric.POPUPS, "", "", "")] += popups
+        shown = 0
+        for slug, n in _mapping(counts.get("campaign_popups", {}), f"days.{text}.campaign_popups").items():
+            number = _count(n, f"days.{text}.campaign_popups.{slug}")
+            out[(day, Metric.CAMPAIGN_POPUPS, "", "", _name(slug, f"days.{text}.campaign_popups"))] += number
+            shown += number
+        if shown > popups:
+            raise UsageError(f"days.{text}: more campaign pop-ups ({shown}) than search pop-ups ({popups})")
     return out
 
 
@@ -230,8 +262,8 @@ def record_report(platform: Platform, days: Mapping[str, Any], library_version: 
     """Add an embedded engine's daily counts to the platform's (atomic: all of a report or none of it)."""
     parsed = parse_days(days)
     org = platform.organisation_id
-    counts: Counter[CountKey] = Counter({(org, platform.pk, day, Source.LOCAL, metric, verdict, category, ""): n
-                                         for (day, metric, verdict, category), n in parsed.items() if n})
+    counts: Counter[CountKey] = Counter({(org, platform.pk, day, Source.LOCAL, metric, verdict, category, name): n
+                                         for (day, metric, verdict, category, name), n in parsed.items() if n})
     if counts:
         _upsert(counts)
     UsageReport.objects.create(platform=platform, library_version=library_version[:64], days=dict(days))
