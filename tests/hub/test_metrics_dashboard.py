@@ -136,3 +136,46 @@ def test_french_dashboard(trade: dict[str, Any], password: str) -> None:
     response = client.get(URL, PERIOD, HTTP_ACCEPT_LANGUAGE="fr")
     assert response.status_code == 200
     assert "Tableau de bord" in response.content.decode()
+
+
+def test_library_release_in_use_and_policy_by_member(trade: dict[str, Any], role_users: dict[str, Any],
+                                                      password: str) -> None:
+    """The release a company downloaded last is the evidence of the one in use; integration can be attested;
+    a member sees its own row only; the table exports as CSV."""
+    from datetime import UTC, datetime
+
+    from wildwatch.hub.library.models import Download, Release
+    from wildwatch.hub.metrics import attestations, policy
+
+    own_org = trade["own"].organisation
+    releases = [Release.objects.create(number=n, library_version=str(n), content_digest=f"d{n}", bundle=b"",
+                                       signature="s", term_snapshot={}) for n in (1, 2)]
+    for release, when in ((releases[0], datetime(2026, 1, 5, tzinfo=UTC)), (releases[1], datetime(2026, 4, 2,
+                                                                                                      tzinfo=UTC))):
+        d = Download.objects.create(release=release, organisation=own_org, etag="e")
+        Download.objects.filter(pk=d.pk).update(created_at=when)  # release 2 comes after the period
+    admin = accounts.add_member(trade["rival_org"], "rival-admin", "member_admin")
+    draft = attestations.create(trade["rival_org"], date(2026, 1, 1), date(2026, 3, 31), {"library_integrated": 1},
+                                actor=admin)
+    attestations.review(attestations.submit(draft, actor=admin), accept=True, actor=role_users["analyst"])
+    model = policy.publish({"categories_en": "Prohibited: ...", "categories_fr": "Interdit : ..."},
+                           published_on=date(2025, 1, 1))
+    adoption = policy.record_adoption(trade["rival"], model, "https://rival.example/policy", date(2026, 1, 2))
+    policy.confirm_adoption(adoption, actor=role_users["analyst"])
+    type(adoption).objects.filter(pk=adoption.pk).update(confirmed_at=datetime(2026, 1, 9, tzinfo=UTC))
+
+    response = _client("analyst", password).get(URL, PERIOD)
+    rows = {r[0]: r[1:] for r in response.context["tables"]["members"]["rows"]}
+    assert rows["T-MARKET"] == [1, "2026-01-05", None, "0 / 1"]  # release 1 in use on 31 March
+    assert rows["Rival Social"] == [None, None, True, "1 / 1"]  # no download, integration attested
+    html = response.content.decode()
+    assert 'id="dashboard-members"' in html and "yes" in html.split('id="dashboard-members"')[1]
+    later = _client("analyst", password).get(URL, {"start": "2026-01-01", "end": "2026-04-30"})
+    assert {r[0]: r[1] for r in later.context["tables"]["members"]["rows"]}["T-MARKET"] == 2
+
+    member = _client("reviewer", password).get(URL, PERIOD)
+    assert [r[0] for r in member.context["tables"]["members"]["rows"]] == ["T-MARKET"]
+    exported = _client("reviewer", password).get(CSV, {**PERIOD, "table": "members"})
+    header, *body = list(csv.reader(io.StringIO(exported.content.decode())))
+    assert header[1] == "Keyword library release in use" and body == [["T-MARKET", "1", "2026-01-05", "", "0 / 1"]]
+    assert AuditEntry.objects.filter(action="metrics.export_csv", target="members").exists()

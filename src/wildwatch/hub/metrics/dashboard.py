@@ -27,12 +27,12 @@ from wildwatch.hub.accounts.services import audit
 from wildwatch.hub.library.models import Term
 from wildwatch.hub.usage.models import DailyCount, Metric
 
-from . import charts, computations, indicators, numbers
+from . import charts, computations, indicators, member_status, numbers
 from .indicators import INDICATORS, Scope
 
 TREND_CHOICES = [("category", _("Policy category")), ("group", _("Species group")), ("term", _("Term")),
                  ("region", _("Region")), ("platform_type", _("Platform type"))]
-TABLES = ("figures", "indicator", "trend")
+TABLES = ("figures", "indicator", "trend", "members")
 TOP = 6
 
 
@@ -174,6 +174,8 @@ def tables(data: dict[str, Any], scope: Scope) -> dict[str, Any]:
         "indicator": {"header": [gettext("Period"), str(INDICATORS[key].label)],
                       "rows": [[d.strftime(fmt), v] for d, v in points], "series": points,
                       "label": str(INDICATORS[key].label)},
+        "members": {"header": member_status.header(), "rows": (members := member_status.rows(end, scope)),
+                    "shown": member_status.shown(members)},
         "trend": {"header": [dict(TREND_CHOICES)[data["trend"]], *[d.strftime(fmt) for d in labels], gettext("Total")],
                   "rows": [[name, *[v for _, v in pts], sum(v for _, v in pts)] for name, pts in lines.items()],
                   "series": lines, "label": str(dict(TREND_CHOICES)[data["trend"]])},
