@@ -67,6 +67,6 @@ def test_filter_the_dashboard_by_member(live_server: Any, page: Any, shot: Any, 
 
     # the table downloads as CSV, with the same filter
     with page.expect_download() as download:
-        page.locator("a", has_text="Download this table (CSV)").last.click()
+        page.locator("a[href*='table=trend']", has_text="Download this table (CSV)").click()
     text = Path(download.value.path()).read_text(encoding="utf-8")
     assert text.splitlines()[1].startswith("prohibited,3")

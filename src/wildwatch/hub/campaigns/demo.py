@@ -1,10 +1,12 @@
-"""Demo campaigns for ``wildwatch hub demo``: one running now (elephants) and the next World Pangolin Day."""
+"""Demo campaigns for ``wildwatch hub demo``: one running now (elephants) and the next World Pangolin Day; and the
+past campaigns of the demo's history (``load_past_campaigns``, called by the metrics demo)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import slugify
 
 from . import dates, services
 from .models import Campaign
@@ -39,3 +41,39 @@ def load_demo_campaigns() -> int:
         made += 1
     services.forget()
     return made
+
+
+#: the wildlife days of the demo's past campaigns: (key of ``dates.WILDLIFE_DAYS``, species groups, (French title,
+#: English message, French message))
+PAST = [
+    ("pangolin", ["pangolins"], ("Journée mondiale du pangolin",
+                                 "Pangolins are the most trafficked mammals in the world.",
+                                 "Le pangolin est le mammifère le plus braconné au monde.")),
+    ("tiger", ["big_cats"], ("Journée mondiale du tigre",
+                             "Fewer than 5,000 tigers live in the wild. Their parts are not medicine.",
+                             "Il reste moins de 5 000 tigres à l'état sauvage. Leurs os ne soignent rien.")),
+    ("elephant", ["elephants"], ("Journée mondiale de l'éléphant", "Every ivory trinket costs an elephant its life.",
+                                 "Chaque bibelot en ivoire coûte la vie à un éléphant.")),
+]
+
+
+def load_past_campaigns(start: date, end: date) -> list[Campaign]:
+    """The campaigns the coalition ran on World Pangolin Day, Global Tiger Day and World Elephant Day from ``start``
+    to ``end`` (the demo's history; each one a week around its day), making those missing. By start."""
+    found = []
+    for year in range(start.year, end.year + 1):
+        for key, groups, (title_fr, en, fr) in PAST:
+            wildlife_day = dates.WILDLIFE_DAYS[key]
+            day = wildlife_day.on(year)
+            if day - timedelta(days=3) < start or day + timedelta(days=3) > end:
+                continue
+            with translation.override("en"):
+                name = str(wildlife_day.name)
+            campaign, _ = Campaign.objects.get_or_create(
+                slug=f"{slugify(name)}-{year}", defaults={
+                    "name": f"{name} {year}", "start": day - timedelta(days=3), "end": day + timedelta(days=3),
+                    "groups": groups, "learn_more_url": "https://cites.org/eng/disc/species.php",
+                    "messages": {"en": {"title": name, "body": en}, "fr": {"title": title_fr, "body": fr}}})
+            found.append(campaign)
+    services.forget()
+    return sorted(found, key=lambda c: (c.start, c.slug))

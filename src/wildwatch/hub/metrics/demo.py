@@ -5,6 +5,9 @@ dashboard, the members page and the progress report to look real.
 member companies ``demo-member-NN`` (21 companies at the launch, 40 and 50+ platforms by 2024), and for each member
 company and year an attestation of its figures, entered and submitted by the company's member admin and accepted by
 the demo ``analyst`` (the real workflow), with training sessions matching the staff it attests as trained.
+``demo_history`` adds what the hub itself recorded over those years (usage counters, cyber-spotter and public reports
+with their cases and decisions, the model policy's adoptions) and completes the attestations with the figures that
+follow from it (search pop-ups, at least the hub's count; redirects; groups removed; library use where attested).
 
 The attested totals from 2018-03-01 to 2024-09-30 follow the coalition's published report: 24.1 million listings,
 posts and accounts removed or blocked at posting, 3,050 staff trained, a user base of about 11 billion accounts.
@@ -26,7 +29,8 @@ from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import Organisation, Platform
 from wildwatch.hub.accounts.roles import Role
 
-from . import attestations
+from . import attestations, demo_history
+from .demo_history import allocate as _allocate
 from .models import Attestation
 
 SEED = 20180301
@@ -116,8 +120,11 @@ def load_demo_metrics() -> int:
             for year in YEARS:
                 if (c.org.slug, year) in figures:
                     figures[(c.org.slug, year)]["user_accounts"] = int(round(level * USER_GROWTH[year], -3))
+        history = demo_history.History(companies, figures)  # its own random generator: the figures stay as they were
+        history.add_figures()
         for c, year in cells:
             made += _attest(c, year, figures[(c.org.slug, year)], analyst, trainers, rng)
+        made += history.save(analyst, {c.org.pk: _member_admin(c.org) for c in companies})
     return made
 
 
@@ -180,18 +187,6 @@ def _weight(c: _Company, year: int, noise: float) -> float:
     assert period is not None
     days = (period[1] - period[0]).days + 1
     return c.size * ACTIVITY[year] * days / 365 * noise
-
-
-def _allocate(total: int, weights: list[float]) -> list[int]:
-    """``total`` shared in proportion to ``weights`` in whole numbers that add up to it (largest remainder)."""
-    whole = sum(weights)
-    if not weights or whole <= 0:
-        return [0] * len(weights)
-    exact = [total * w / whole for w in weights]
-    out = [int(x) for x in exact]
-    for i in sorted(range(len(exact)), key=lambda i: out[i] - exact[i])[:total - sum(out)]:
-        out[i] += 1
-    return out
 
 
 def _member_admin(org: Organisation) -> Any:

@@ -13,6 +13,7 @@ sum of its parts' figures, each from its own source. See docs/metrics.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -128,16 +129,34 @@ def compute(start: date, end: date, scope: Scope = Scope()) -> dict[str, Figure]
     figure's ``source`` says which it is: ``attested``, ``computed``, or ``both`` when it adds up some of each;
     ``detail`` gives the parts. A total (``Indicator.parts``) adds up its parts' figures.
     """
+    return compute_many(INDICATORS, start, end, scope)
+
+
+def compute_many(keys: Iterable[str], start: date, end: date, scope: Scope = Scope()) -> dict[str, Figure]:
+    """The figures of ``keys``, as ``compute`` gives them, with one pass over the records for all of them (and
+    one more per set of attesting members)."""
     from . import attestations, computations
 
-    computed = computations.compute_all(start, end, scope)
-    owners = attestations.attested_by_owner(start, end, scope)
-    figures = {key: _merged(key, computed.get(key), owners.get(key, {}), start, end, scope)
-               for key, indicator in INDICATORS.items() if not indicator.parts}
-    for key, indicator in INDICATORS.items():
-        if indicator.parts:
-            figures[key] = _total(key, [figures[p] for p in indicator.parts])
-    return {key: figures[key] for key in INDICATORS}
+    wanted = list(dict.fromkeys(keys))
+    leaves = list(dict.fromkeys(part for k in wanted for part in (INDICATORS[k].parts or (k,))))
+    computed = computations.compute_keys([k for k in leaves if INDICATORS[k].source != "attested"], start, end,
+                                         scope)
+    owners = attestations.attested_by_owner(start, end, scope,
+                                            keys=[k for k in leaves if INDICATORS[k].source != "computed"])
+    groups: dict[tuple[Scope, ...], list[str]] = {}
+    for key in leaves:
+        if INDICATORS[key].source == "both" and owners.get(key):
+            groups.setdefault(tuple(_covered(owners[key], scope)), []).append(key)
+    covered: dict[str, float] = {}  # the hub's own counts for the members that attested
+    for scopes, group in groups.items():
+        for part in scopes:
+            for key, value in computations.compute_keys(group, start, end, part).items():
+                covered[key] = covered.get(key, 0.0) + (value or 0.0)
+    figures = {key: _merged(key, computed.get(key), owners.get(key, {}), covered.get(key, 0.0)) for key in leaves}
+    for key in wanted:
+        if INDICATORS[key].parts:
+            figures[key] = _total(key, [figures[p] for p in INDICATORS[key].parts])
+    return {key: figures[key] for key in wanted}
 
 
 def _covered(owners: dict[tuple[int, int | None], float], scope: Scope) -> list[Scope]:
@@ -154,25 +173,26 @@ def _covered(owners: dict[tuple[int, int | None], float], scope: Scope) -> list[
     return out
 
 
-def _merged(key: str, computed: float | None, owners: dict[tuple[int, int | None], float], start: date, end: date,
-            scope: Scope) -> Figure:
-    """One indicator's figure from its computed total and the attested figures of the companies and platforms
-    that attested (see ``compute``)."""
-    from . import computations
+def _merged(key: str, computed: float | None, owners: dict[tuple[int, int | None], float],
+            covered: float) -> Figure:
+    """One indicator's figure from its computed total, the attested figures of the companies and platforms that
+    attested, and the hub's own count for those (``covered``; see ``compute``)."""
+    from django.utils.translation import gettext, ngettext
 
     source = INDICATORS[key].source
     if source == "attested":
-        return Figure(key, sum(owners.values()) if owners else None, "attested",
-                      f"{len(owners)} attesting member(s)" if owners else "")
+        detail = ngettext("%(n)s attesting member", "%(n)s attesting members", len(owners)) % {"n": len(owners)}
+        return Figure(key, sum(owners.values()) if owners else None, "attested", detail if owners else "")
     if source == "computed" or not owners:
         return Figure(key, computed, "computed", "")
     attested_value = float(sum(owners.values()))
-    covered = sum(computations.compute_key(key, start, end, s) or 0.0 for s in _covered(owners, scope))
     rest = max((computed or 0.0) - covered, 0.0)
     if not rest:
-        return Figure(key, attested_value, "attested", f"computed from the hub's records: {_fmt(computed)}")
+        return Figure(key, attested_value, "attested",
+                      gettext("computed from the hub's records: %(n)s") % {"n": _fmt(computed)})
     return Figure(key, attested_value + rest, "both",
-                  f"attested: {_fmt(attested_value)}; computed for the others: {_fmt(rest)}")
+                  gettext("attested: %(attested)s; computed for the others: %(rest)s") % {
+                      "attested": _fmt(attested_value), "rest": _fmt(rest)})
 
 
 def _total(key: str, parts: list[Figure]) -> Figure:
@@ -191,9 +211,14 @@ def attested(start: date, end: date, scope: Scope = Scope()) -> dict[str, Figure
 
 
 def _fmt(value: float | None) -> str:
+    """A number in a detail, grouped in the active language."""
+    from django.utils.translation import get_language
+
+    from .numbers import grouped
+
     if value is None:
         return "-"
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+    return grouped(value, get_language(), 0 if float(value).is_integer() else 2)
 
 
 def _buckets(start: date, end: date, step: Literal["month", "year"]) -> list[tuple[date, date, date]]:
@@ -233,14 +258,7 @@ def series(key: str, start: date, end: date, scope: Scope = Scope(), step: Liter
 
 def compute_one(key: str, start: date, end: date, scope: Scope = Scope()) -> float | None:
     """One indicator's value, as ``compute`` gives it (merged member by member, totals added up)."""
-    from . import attestations, computations
-
-    indicator = INDICATORS[key]
-    if indicator.parts:
-        return float(sum(compute_one(part, start, end, scope) or 0 for part in indicator.parts))
-    computed = computations.compute_key(key, start, end, scope) if indicator.source != "attested" else None
-    owners = attestations.attested_by_owner(start, end, scope, keys=(key,)) if indicator.source != "computed" else {}
-    return _merged(key, computed, owners.get(key, {}), start, end, scope).value
+    return compute_many([key], start, end, scope)[key].value
 
 
 def coalition_start() -> date | None:

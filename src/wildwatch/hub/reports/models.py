@@ -106,6 +106,7 @@ class Report(models.Model):
         constraints = [models.UniqueConstraint(fields=["platform", "kind", "external_id"],
                                                condition=~models.Q(external_id=""),
                                                name="unique_platform_report")]
+        indexes = [models.Index(fields=["kind", "created_at"], name="report_kind_created")]  # the metrics
 
 
 class Action(models.TextChoices):
