@@ -6,10 +6,16 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run scan-demo test test-postgres lint typecheck unit bench eval clean
 
+# pdqhash (PDQ image hashes, wildwatch.signals) is published as source only: it is compiled (C++, so g++ is needed)
+# against the locked numpy with these pinned build tools, without build isolation, before the rest of the lock.
+PDQ_BUILD_TOOLS := setuptools==84.2.1 wheel==0.48.0 cython==3.3.1
+
 # Create (or reuse) the virtual environment and install the locked dependencies.
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock numpy $(PDQ_BUILD_TOOLS)
+	$(BIN)/python -m pip install --quiet --no-build-isolation -c requirements.lock pdqhash
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)

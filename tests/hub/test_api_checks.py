@@ -19,6 +19,7 @@ from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import ApiKey
 from wildwatch.hub.checks import api as api_module
 from wildwatch.hub.checks import auth, detectors
+from wildwatch.hub.checks.middleware import cap_for
 
 pytestmark = pytest.mark.django_db
 MIB = 1024 * 1024
@@ -102,10 +103,12 @@ def test_malformed_json_and_bad_utf8_are_422(keys: dict[str, str]) -> None:
 
 
 def test_declared_length_over_the_cap_is_413(keys: dict[str, str]) -> None:
-    error = error_of(post("/api/v1/check", b"{}", keys["engineer"], CONTENT_LENGTH=str(MIB + 1)), 413,
+    cap = cap_for("/api/v1/check")  # four 2 MiB images in base64 fit
+    assert cap >= 4 * 2 * MIB * 4 // 3
+    error = error_of(post("/api/v1/check", b"{}", keys["engineer"], CONTENT_LENGTH=str(cap + 1)), 413,
                      "body_too_large")
-    assert error["details"] == {"max_bytes": MIB}
-    big = {"id": "x", "text": "a" * (MIB + 10)}
+    assert error["details"] == {"max_bytes": cap}
+    big = {"id": "x", "text": "a" * (cap + 10)}
     error_of(post("/api/v1/check", big, keys["engineer"]), 413)
     error_of(post("/api/v1/search/intercept", {"query": "a" * (MIB + 10)}, keys["engineer"]), 413)
     # over Django's own DATA_UPLOAD_MAX_MEMORY_SIZE too: still our 413, never Django's 400
@@ -116,12 +119,13 @@ def test_declared_length_over_the_cap_is_413(keys: dict[str, str]) -> None:
 @pytest.mark.parametrize("declared", ["10", ""])
 def test_bytes_read_over_the_cap_are_413_whatever_the_declared_length(keys: dict[str, str], declared: str) -> None:
     """A server that ends the input itself (gunicorn, chunked bodies) is read to the cap + 1, never further."""
-    payload = json.dumps({"id": "x", "text": "a" * (2 * MIB)}).encode()
+    cap = cap_for("/api/v1/check")
+    payload = json.dumps({"id": "x", "text": "a" * (cap + MIB)}).encode()
     stream = io.BytesIO(payload)
     response = post("/api/v1/check", b"", keys["engineer"], CONTENT_LENGTH=declared,
                     **{"wsgi.input": stream, "wsgi.input_terminated": True})
     error_of(response, 413, "body_too_large")
-    assert stream.tell() <= MIB + 1
+    assert stream.tell() <= cap + 1
 
 
 def test_batch_takes_bodies_up_to_ten_mib(keys: dict[str, str]) -> None:

@@ -87,6 +87,10 @@ KNOWN_ISSUES: list[tuple[str, str, str]] = []
 DOCUMENTED: dict[str, set[int]] = {
     "/api/v1/library/releases/latest": {304, 403, 404},
     "/api/v1/library/releases/{n}": {304, 403, 404},
+    # signals: 403 when the company does not share signals; 404 for a signal that is not yours / never matched
+    "/api/v1/signals": {403},
+    "/api/v1/signals/{signal_id}/retract": {403, 404},
+    "/api/v1/signals/{signal_id}/opinion": {403, 404},
 }
 
 

@@ -26,7 +26,7 @@ from wildwatch.hub.reports.models import CaseStatus
 
 pytestmark = pytest.mark.django_db
 PATH = "/api/v1/deconflict"
-NOTICE_KEYS = {"hold", "action", "until", "may_remove", "must_preserve", "message"}
+NOTICE_KEYS = {"hold", "action", "until", "may_remove", "must_preserve", "message", "shared_signals"}
 AGENCY_NAME = "Wildlife Crime Unit D"
 REFERENCE = "OP-PANGOLIN-4411"
 
@@ -117,7 +117,7 @@ def test_a_hold_blocks_referral_and_a_member_learns_nothing_but_the_hold(
         response = ask(world, {"url": "http://dshop.example/item/5/?fbclid=abc#top"})
     body = assert_learns_only_the_notice(response)
     assert body == {"hold": True, "action": "do_not_act", "until": until.isoformat(), "may_remove": False,
-                    "must_preserve": False, "message": body["message"]}
+                    "must_preserve": False, "message": body["message"], "shared_signals": []}
     assert "do not act before " + until.isoformat() in body["message"] and "contact the coalition" in body["message"]
     notes = list(Notification.objects.filter(agency=world["agency"]).order_by("id"))
     assert [(n.source, n.case_id) for n in notes] == [("case", by_url.pk), ("case", by_phone.pk),
@@ -130,7 +130,7 @@ def test_no_hold_is_a_plain_answer_of_the_same_shape(world: dict[str, Any]) -> N
     hold(world, url="https://dshop.example/item/5")
     body = assert_learns_only_the_notice(ask(world, {"url": "https://dshop.example/item/9"}))
     assert body == {"hold": False, "action": None, "until": None, "may_remove": True, "must_preserve": False,
-                    "message": "no hold"}
+                    "message": "no hold", "shared_signals": []}
     assert not Notification.objects.exists()
 
 

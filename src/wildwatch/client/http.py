@@ -11,6 +11,7 @@ needs nothing but the standard library.
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import http.client
 import json
@@ -280,6 +281,43 @@ class Client:
         """The platform's own counts by day (``GET /api/v1/usage``): the API's checks and its embedded engines'."""
         query = urllib.parse.urlencode({k: v for k, v in (("since", since), ("until", until)) if v})
         return self._json("GET", "/usage" + (f"?{query}" if query else ""), None)
+
+    # --- shared signals -------------------------------------------------------------------------------------------
+
+    def pull_signals(self, since: int = 0, limit: int = 1000) -> dict[str, Any]:
+        """The shared-signal log after the cursor ``since`` (``GET /api/v1/signals``): ``{"signals": [{"seq", "op",
+        "id", "kind", "value", "category", "members", "expires_at"}], "next", "more"}``; images and texts only.
+        :class:`wildwatch.client.signals.SignalCopy` keeps a local copy with it."""
+        query = urllib.parse.urlencode({"since": int(since), "limit": int(limit)})
+        return self._json("GET", f"/signals?{query}", None)
+
+    def share_signals(self, category: str, *, images: Iterable[bytes] = (), image_urls: Iterable[str] = (),
+                      text: str | None = None, contacts: Iterable[str] = (), item_id: str = "",
+                      expires_at: str | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Share the hashes of removed content (``POST /api/v1/signals``): image bytes (sent in base64 and hashed
+        by the hub), image URLs on allow-listed hosts, the listing's text, seller contacts. Returns
+        ``{"signals": [{"id", "kind"}], "skipped": [reasons]}``."""
+        body: dict[str, Any] = {"category": category, "item_id": item_id,
+                                "images": [base64.b64encode(i).decode("ascii") for i in images],
+                                "image_urls": list(image_urls), "contacts": list(contacts)}
+        if text:
+            body["text"] = text
+        if expires_at:
+            body["expires_at"] = expires_at
+        key = idempotency_key or uuid.uuid4().hex
+        return self._json("POST", "/signals", body, headers={"Idempotency-Key": key})
+
+    def retract_signal(self, signal_id: int, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Withdraw your contribution to a signal (``POST /api/v1/signals/{id}/retract``)."""
+        key = idempotency_key or uuid.uuid4().hex
+        return self._json("POST", f"/signals/{int(signal_id)}/retract", {}, headers={"Idempotency-Key": key})
+
+    def signal_opinion(self, signal_id: int, opinion: str, comment: str = "",
+                       idempotency_key: str | None = None) -> dict[str, Any]:
+        """Confirm or dispute a signal your checks matched (``opinion``: ``confirm`` or ``dispute``)."""
+        key = idempotency_key or uuid.uuid4().hex
+        return self._json("POST", f"/signals/{int(signal_id)}/opinion", {"opinion": opinion, "comment": comment},
+                          headers={"Idempotency-Key": key})
 
     # --- library releases -----------------------------------------------------------------------------------------
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "wildwatch.hub.metrics",
     "wildwatch.hub.plans",
     "wildwatch.hub.campaigns",
+    "wildwatch.hub.signals",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("metrics/", include("wildwatch.hub.metrics.urls")),
     path("plans/", include("wildwatch.hub.plans.urls")),
     path("campaigns/", include("wildwatch.hub.campaigns.urls")),
+    path("signals/", include("wildwatch.hub.signals.urls")),
     path("api/v1/", include(("wildwatch.hub.checks.urls", "api"))),
     path("", include("wildwatch.hub.public.urls")),
 ]

@@ -25,4 +25,5 @@ def roles(request: HttpRequest) -> dict[str, Any]:
         "plans": bool(mine & {Role.ANALYST, Role.REVIEWER, Role.MEMBER_ADMIN, Role.ENGINEER}),
         "campaigns": bool(mine & (COALITION | MEMBERS)),
         "metrics": bool(mine & (COALITION | MEMBERS)),
+        "signals": bool(mine & (COALITION | {Role.MEMBER_ADMIN})),
     }}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 
 from django.db import transaction
@@ -10,6 +11,7 @@ from ninja import Header, NinjaAPI
 from ninja.parser import Parser
 from pydantic import ValidationError as PydanticError
 
+from wildwatch.detect.engine import Decision
 from wildwatch.hub.accounts.models import ApiKey
 from wildwatch.hub.accounts.roles import Role
 from wildwatch.hub.campaigns.services import live_campaigns
@@ -18,8 +20,11 @@ from wildwatch.hub.library.models import Release
 from wildwatch.hub.library.services import record_download, watermarked_bundle
 from wildwatch.hub.reports import flags
 from wildwatch.hub.reports.api import router as reports_router
+from wildwatch.hub.signals import matching
+from wildwatch.hub.signals.api import router as signals_router
 from wildwatch.hub.usage import services as usage
 from wildwatch.hub.usage.api import router as usage_router
+from wildwatch.signals import rules as signal_rules
 
 from . import errors, idempotency, services
 from .auth import ApiKeyAuth, key_of
@@ -46,6 +51,7 @@ errors.install(api)
 api.add_router("/usage", usage_router)
 api.add_router("/reports", reports_router)
 api.add_router("/deconflict", deconflict_router)
+api.add_router("/signals", signals_router)
 
 
 @api.get("/health", auth=None, summary="Liveness probe: a constant answer, without a key")
@@ -63,17 +69,29 @@ def _result(item_id: str | None, decision: dict[str, Any]) -> dict[str, Any]:
     return {"id": item_id, **decision}
 
 
+def _with_signals(key: ApiKey, item: CheckItem, listing: dict[str, str], decision: Decision
+                  ) -> tuple[Decision, dict[str, Any]]:
+    """The engine's decision with the shared signals the item matches (``signals.rules``): the decision counted
+    and flagged (its verdict raised) and the answer."""
+    matches = matching.match_item(key.platform, images=item.images, image_urls=item.image_urls,
+                                  text=_text(listing), contacts=item.seller.contacts if item.seller else ())
+    answer = signal_rules.apply(decision.to_dict(), matches)
+    if answer["verdict"] != decision.verdict:
+        decision = dataclasses.replace(decision, verdict=answer["verdict"])
+    return decision, answer
+
+
 @api.post("/check", summary="Check one listing or post")
 def check(request: HttpRequest, item: CheckItem, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     key = key_of(request)
 
     def produce() -> dict[str, Any]:
         listing = item.listing()
-        decision = detector_for(key.platform).check(listing)
+        decision, answer = _with_signals(key, item, listing, detector_for(key.platform).check(listing))
         if decision.verdict == "review":
             flags.flag_reviews(key.platform, [(item.id, item.url, _text(listing), decision)])
         transaction.on_commit(lambda: usage.count_checks(key.platform, [decision]))
-        return _result(item.id, decision.to_dict())
+        return _result(item.id, answer)
 
     return idempotency.once(key, idempotency_key, "check", request.body, produce, writes=False)
 
@@ -103,8 +121,9 @@ def _check_batch(key: ApiKey, batch: Batch) -> dict[str, Any]:
     if good:
         listings = [item.listing() for _, item in good]
         decisions = detector_for(key.platform).check_many(listings)
-        for (n, item), decision in zip(good, decisions, strict=True):
-            results[n] = _result(item.id, decision.to_dict())
+        for i, ((n, item), listing, decision) in enumerate(zip(good, listings, decisions, strict=True)):
+            decisions[i], answer = _with_signals(key, item, listing, decision)
+            results[n] = _result(item.id, answer)
         if any(d.verdict == "review" for d in decisions):
             flags.flag_reviews(key.platform, [(item.id, item.url, _text(listing), d) for (_, item), listing, d in
                                               zip(good, listings, decisions, strict=True)])
@@ -174,4 +193,5 @@ def numbered_release(request: HttpRequest, n: int,
 def decisions(request: HttpRequest, body: DecisionIn, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     key = key_of(request)
     return idempotency.once(key, idempotency_key, "decisions", request.body, lambda: services.record_decision(
-        key, body.id, body.verdict_taken, body.policy, confirmed=body.terms_confirmed, rejected=body.terms_rejected))
+        key, body.id, body.verdict_taken, body.policy, confirmed=body.terms_confirmed, rejected=body.terms_rejected,
+        content=body.content))

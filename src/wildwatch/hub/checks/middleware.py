@@ -26,7 +26,10 @@ MIB = 1024 * 1024
 DEFAULT_CAP = 1 * MIB
 #: the body cap of each API path (other paths under /api/ get ``DEFAULT_CAP``)
 CAPS: dict[str, int] = {
-    "/api/v1/check": 1 * MIB,
+    # four images of 2 MiB each, in base64, and the text
+    "/api/v1/check": 12 * MIB,
+    "/api/v1/signals": 12 * MIB,
+    "/api/v1/decisions": 12 * MIB,
     "/api/v1/search/intercept": 1 * MIB,
     "/api/v1/check/batch": 10 * MIB,
     "/api/v1/deconflict": 64 * 1024,

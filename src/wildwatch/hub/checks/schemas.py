@@ -6,7 +6,7 @@ import binascii
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, field_validator, model_validator
 
 from wildwatch.detect.categories import CATEGORIES
 
@@ -28,6 +28,26 @@ StoredText = Annotated[str, AfterValidator(_no_nul)]
 
 VerdictTaken = Literal["removed_listing", "removed_account", "removed_post", "removed_group", "no_violation"]
 PolicyName = Literal[CATEGORIES]  # type: ignore[valid-type]
+
+
+def check_images(images: list[str]) -> list[str]:
+    """Base64 images, each at most ``MAX_IMAGE_BYTES`` once decoded (a ``ValueError`` names the first bad one)."""
+    for n, image in enumerate(images):
+        if len(image) > _MAX_IMAGE_B64:
+            raise ValueError(f"image {n} is over {MAX_IMAGE_BYTES} bytes")
+        decode_image(image, n)
+    return images
+
+
+def decode_image(image: str, n: int = 0) -> bytes:
+    """The bytes of a base64 image (validated as ``check_images`` does)."""
+    try:
+        data = binascii.a2b_base64(image.encode("ascii"), strict_mode=True)
+    except (binascii.Error, UnicodeEncodeError) as exc:
+        raise ValueError(f"image {n} is not valid base64") from exc
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ValueError(f"image {n} is over {MAX_IMAGE_BYTES} bytes")
+    return data
 
 
 class Seller(Schema):
@@ -52,16 +72,7 @@ class CheckItem(Schema):
     @field_validator("images")
     @classmethod
     def _images(cls, images: list[str]) -> list[str]:
-        for n, image in enumerate(images):
-            if len(image) > _MAX_IMAGE_B64:
-                raise ValueError(f"image {n} is over {MAX_IMAGE_BYTES} bytes")
-            try:
-                data = binascii.a2b_base64(image.encode("ascii"), strict_mode=True)
-            except (binascii.Error, UnicodeEncodeError) as exc:
-                raise ValueError(f"image {n} is not valid base64") from exc
-            if len(data) > MAX_IMAGE_BYTES:
-                raise ValueError(f"image {n} is over {MAX_IMAGE_BYTES} bytes")
-        return images
+        return check_images(images)
 
     @model_validator(mode="after")
     def _has_text(self) -> CheckItem:
@@ -83,9 +94,27 @@ class SearchQuery(Schema):
     lang: str | None = Field(default=None, max_length=35)
 
 
+class RemovedContent(BaseModel):
+    """What was removed, to share as signals (hashes only): images, the listing's text, the seller's contacts.
+    A plain pydantic model: a ninja ``Schema`` reads attributes off any object, so it would take ``0`` for an
+    empty content."""
+
+    images: list[str] = Field(default_factory=list, max_length=MAX_IMAGES)
+    image_urls: list[str] = Field(default_factory=list, max_length=MAX_IMAGES)
+    text: StoredText | None = Field(default=None, max_length=100_000)
+    contacts: list[StoredText] = Field(default_factory=list, max_length=20)
+
+    @field_validator("images")
+    @classmethod
+    def _images(cls, images: list[str]) -> list[str]:
+        return check_images(images)
+
+
 class DecisionIn(Schema):
     id: StoredText = Field(min_length=1, max_length=200)
     verdict_taken: VerdictTaken
     policy: PolicyName
     terms_confirmed: list[StoredText] = Field(default_factory=list, max_length=1000)
     terms_rejected: list[StoredText] = Field(default_factory=list, max_length=1000)
+    #: with a removal, shared as signals when the member company shares signals
+    content: RemovedContent | None = None

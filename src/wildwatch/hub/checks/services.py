@@ -40,9 +40,26 @@ def _record(key: ApiKey, item_id: str, verdict_taken: str, policy: str, confirme
 
 
 def record_decision(key: ApiKey, item_id: str, verdict_taken: str, policy: str, *, confirmed: list[str],
-                    rejected: list[str]) -> dict[str, Any]:
-    """Record a platform's decision on a checked item (call it inside ``idempotency.once``: it is atomic there)."""
-    return _record(key, item_id, verdict_taken, policy, confirmed, rejected)
+                    rejected: list[str], content: Any = None) -> dict[str, Any]:
+    """Record a platform's decision on a checked item (call it inside ``idempotency.once``: it is atomic there).
+    A removal with its ``content`` (``schemas.RemovedContent``) shares the content's signals when the member company
+    shares signals; the answer says how many, or why none."""
+    answer = _record(key, item_id, verdict_taken, policy, confirmed, rejected)
+    if content is None:
+        return answer
+    if verdict_taken == "no_violation":
+        return {**answer, "signals": 0, "signals_skipped": ["no_violation: nothing is shared"]}
+    from wildwatch.hub.signals import content as signal_content
+    from wildwatch.hub.signals import services as signals
+
+    org = key.platform.organisation
+    if not signals.sharing_enabled(org):
+        return {**answer, "signals": 0, "signals_skipped": ["signal sharing is not enabled for this member company"]}
+    found = signal_content.build(key.platform, images=content.images, image_urls=content.image_urls,
+                                 text=content.text, contacts=content.contacts)
+    made = signals.contribute(org, found.content, category=policy, platform=key.platform, source="decision",
+                              item_id=item_id, api_key=key) if found.content else []
+    return {**answer, "signals": len(made), "signals_skipped": found.problems}
 
 
 def find_release(number: int | None) -> Release:

@@ -69,6 +69,9 @@ class NoticeOut(Schema):
     may_remove: bool
     must_preserve: bool
     message: str
+    shared_signals: list[dict[str, Any]] = Field(
+        default_factory=list, description="when your company shares signals: the seller contacts' matches in the "
+        "coalition's bank (signal id, category, members that removed content with them; never which)")
 
 
 class ErrorBody(Schema):
@@ -159,6 +162,13 @@ def deconflict(request: HttpRequest, body: DeconflictIn, idempotency_key: Idempo
 
     def produce() -> dict[str, Any]:
         notice = services.deconflict(key, identifiers)
-        return notice.to_dict() if notice is not None else dict(services.NO_HOLD)
+        answer = notice.to_dict() if notice is not None else dict(services.NO_HOLD)
+        contacts = body.seller.contacts if body.seller else []
+        if contacts:  # contact signals are matched on the hub only: here and in checks
+            from wildwatch.hub.signals.matching import match_item
+            from wildwatch.signals.rules import hit
+
+            answer["shared_signals"] = [hit(m) for m in match_item(key.platform, contacts=contacts)]
+        return answer
 
     return idempotency.once(key, idempotency_key, "deconflict", request.body, produce)

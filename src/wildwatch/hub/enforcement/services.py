@@ -66,12 +66,13 @@ class HoldNotice:
     def to_dict(self) -> dict[str, Any]:
         """The API's answer: the same keys as ``NO_HOLD``."""
         return {"hold": True, "action": str(self.kind), "until": self.until.isoformat(),
-                "may_remove": self.may_remove, "must_preserve": self.may_remove, "message": self.message}
+                "may_remove": self.may_remove, "must_preserve": self.may_remove, "message": self.message,
+                "shared_signals": []}
 
 
 #: the API's answer when no hold matches: the same shape as a hold's
 NO_HOLD: dict[str, Any] = {"hold": False, "action": None, "until": None, "may_remove": True, "must_preserve": False,
-                           "message": "no hold"}
+                           "message": "no hold", "shared_signals": []}
 
 
 @dataclass

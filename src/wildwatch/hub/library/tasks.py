@@ -18,6 +18,7 @@ SCHEDULES: dict[str, tuple[str, str, int]] = {
     "purge expired sessions": ("wildwatch.hub.library.tasks.purge_sessions", Schedule.DAILY, 0),
     "purge stored idempotent answers": ("wildwatch.hub.checks.idempotency.purge", Schedule.DAILY, 0),
     "release idle review claims": ("wildwatch.hub.review.tasks.expire_claims", Schedule.MINUTES, 10),
+    "expire shared signals": ("wildwatch.hub.signals.services.expire", Schedule.HOURLY, 0),
 }
 
 

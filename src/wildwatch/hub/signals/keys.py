@@ -1,0 +1,72 @@
+"""The HMAC keys of contact signals: held by the hub alone, never shared, and rotated.
+
+Phone numbers are a small space: anyone holding the key could hash every number and reverse the signals. So a
+contact's HMAC never leaves the hub (members do not pull contact signals) and contacts are matched on the hub only.
+Keys live in files under ``VAR_DIR/signal-keys/`` (mode 0600, one per key id: ``k1``, ``k2``…); the newest is the
+current one, used for new signals. Each contact signal stores its key's id; a check hashes a contact with every key
+that active signals still use, so a rotation never stops old signals from matching. Back the folder up with the
+hub's other secrets: a lost key makes its signals unmatchable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+
+FOLDER = "signal-keys"
+_ID = re.compile(r"k(\d{1,6})")
+
+
+def _folder() -> Path:
+    return Path(settings.VAR_DIR) / FOLDER
+
+
+def _ids() -> list[str]:
+    folder = _folder()
+    if not folder.is_dir():
+        return []
+    found = [p.name for p in folder.iterdir() if _ID.fullmatch(p.name)]
+    return sorted(found, key=lambda name: int(name[1:]))
+
+
+def all_keys() -> dict[str, bytes]:
+    """Key id -> key, the current one last (a first key is made on first use)."""
+    if not _ids():
+        rotate()
+    return {key_id: (_folder() / key_id).read_bytes().strip() for key_id in _ids()}
+
+
+def current() -> tuple[str, bytes]:
+    """The id and the key that new contact signals use."""
+    keys = all_keys()
+    key_id = next(reversed(keys))
+    return key_id, keys[key_id]
+
+
+def rotate() -> str:
+    """Make a new current key; returns its id. Old keys stay, so their signals keep matching."""
+    folder = _folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = _ids()
+    number = int(ids[-1][1:]) + 1 if ids else 1
+    while True:
+        key_id = f"k{number}"
+        try:
+            fd = os.open(folder / key_id, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process rotated at the same moment
+            number += 1
+            continue
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_hex(32).encode("ascii"))
+        return key_id
+
+
+def digest(kind: str, value: str, key: bytes) -> str:
+    """HMAC-SHA256 (hex) of a normalised contact (its kind and value)."""
+    return hmac.new(key, f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()
