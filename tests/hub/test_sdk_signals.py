@@ -48,6 +48,24 @@ def test_a_local_copy_matches_what_another_member_removed(live_server: Any) -> N
     assert copy.sync() == 0
 
 
+def test_the_local_detector_checks_with_the_shared_signals(live_server: Any) -> None:
+    from wildwatch.client import LocalDetector
+    from wildwatch.hub.library.services import import_starter, public_key, publish_release
+
+    import_starter()
+    publish_release(changelog="for the SDK")
+    Client(live_server.url, _member("sdk-first")).share_signals("prohibited", text=LISTING)
+    local = LocalDetector.from_release(Client(live_server.url, _member("sdk-next")), public_key_pem=public_key(),
+                                       refresh_seconds=3600, usage_seconds=0, signals=True)
+    try:
+        answer = local.check_with_signals({"title": "Bracelet", "description": LISTING})
+        assert [h["signal_kind"] for h in answer["hits"] if h["kind"] == "shared_signal"] == ["text"]
+        assert answer["verdict"] == "block"  # rhino horn in the text blocks anyway; the signal is one more reason
+        assert local.check_with_signals("garden chair")["verdict"] == "allow"
+    finally:
+        local.close()
+
+
 def test_members_without_sharing_cannot_pull(live_server: Any) -> None:
     with pytest.raises(ForbiddenError):
         SignalCopy(Client(live_server.url, _member("sdk-off", sharing=False)), pull_seconds=0)

@@ -18,14 +18,14 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from wildwatch.detect.categories import strictest
-from wildwatch.detect.engine import Decision, Detector, Listing, SearchDecision
+from wildwatch.detect.engine import Decision, Detector, Listing, SearchDecision, listing_text
 from wildwatch.detect.library import LibraryError
 from wildwatch.detect.policy import Profile
 from wildwatch.detect.signing import load_signed_bundle
@@ -66,7 +66,7 @@ class LocalDetector:
 
     def __init__(self, loaded: _Loaded, *, public_key_pem: bytes, profile: Profile | str | None,
                  client: Client | None = None, path: Path | None = None, signature: str | None = None,
-                 refresh_seconds: float = 300, usage_seconds: float = 300) -> None:
+                 refresh_seconds: float = 300, usage_seconds: float = 300, signals: bool = False) -> None:
         self._current = loaded
         self._public_key_pem = public_key_pem
         self._profile = profile
@@ -93,11 +93,20 @@ class LocalDetector:
         if client is not None and self.usage_seconds > 0:
             self._usage_thread = threading.Thread(target=self._usage_loop, name="wildwatch-usage", daemon=True)
             self._usage_thread.start()
+        #: the coalition's shared image and text signals (``signals=True`` with a client), matched locally
+        self.signals: Any = None
+        if signals:
+            if client is None:
+                raise ValueError("shared signals are pulled from the hub: signals=True needs a Client")
+            from .signals import SignalCopy  # the signal libraries load only when asked for
+
+            self.signals = SignalCopy(client, pull_seconds=self.refresh_seconds)
 
     @classmethod
     def from_release(cls, path_or_client: str | os.PathLike[str] | Client, *, public_key_pem: bytes,
                      profile: Profile | str | None = None, refresh_seconds: float = 300,
-                     signature: str | None = None, usage_seconds: float = 300) -> LocalDetector:
+                     signature: str | None = None, usage_seconds: float = 300, signals: bool = False
+                     ) -> LocalDetector:
         """Load a release and verify it with the hub's public key (PEM).
 
         - From a bundle file (``.wwlib``): its signature is ``signature=`` or the text of a ``.sig`` file beside it
@@ -106,6 +115,9 @@ class LocalDetector:
         - From a :class:`~wildwatch.client.http.Client`: downloads the latest release (a member-engineer key), then
           a daemon thread checks for a newer one every ``refresh_seconds`` (0 turns the thread off), and another
           sends the usage counts to the hub every ``usage_seconds`` (0 turns it off; :meth:`send_usage` sends now).
+          ``signals=True`` also keeps a copy of the coalition's shared image and text signals
+          (:class:`~wildwatch.client.signals.SignalCopy`, pulled every ``refresh_seconds``) for
+          :meth:`check_with_signals`.
 
         Raises :class:`~wildwatch.detect.library.LibraryError` when the bundle or its signature does not verify (a
         tampered bundle, a wrong key, no signature): an unverified library is never used. Download failures raise
@@ -119,7 +131,7 @@ class LocalDetector:
                 raise LibraryError("the hub answered 'not modified' to a first download")
             loaded = _build(fetched, public_key_pem, profile)
             return cls(loaded, public_key_pem=public_key_pem, profile=profile, client=path_or_client,
-                       refresh_seconds=refresh_seconds, usage_seconds=usage_seconds)
+                       refresh_seconds=refresh_seconds, usage_seconds=usage_seconds, signals=signals)
         path = Path(path_or_client)
         fetched = _read_file(path, signature, None)
         assert fetched is not None
@@ -139,6 +151,15 @@ class LocalDetector:
             decisions = current.detector.check_many(listings)
         self._count_listings(decisions)
         return decisions
+
+    def check_with_signals(self, listing: Listing, images: Sequence[bytes] = ()) -> dict[str, Any]:
+        """A listing checked by the library and against the shared signals (``signals=True``): the answer the hub's
+        ``check`` gives, with ``shared_signal`` hits and the verdict raised by the same rule (seller contacts are
+        matched by the hub only)."""
+        decision = self.check(listing)
+        if self.signals is None:
+            raise ValueError("this LocalDetector keeps no shared signals: build it with signals=True")
+        return dict(self.signals.apply(decision.to_dict(), images=images, text=listing_text(listing)))
 
     def check_search(self, query: str, lang: str | None = None) -> SearchDecision:
         """Should a marketplace search show the educational pop-up, and with which message?"""
@@ -220,6 +241,8 @@ class LocalDetector:
     def close(self) -> None:
         """Stop the background threads (the detector keeps working) and send the last usage counts."""
         self._stop.set()
+        if self.signals is not None:
+            self.signals.close()
         timeout = max(1.0, self._client.timeout * (self._client.retries + 1) if self._client else 1.0)
         for thread in (self._thread, self._usage_thread):
             if thread is not None and thread is not threading.current_thread():
