@@ -3,11 +3,13 @@ time limit, and without following redirects (a redirect could lead anywhere, inc
 
 The allow-list is ``settings.WILDWATCH_SIGNAL_IMAGE_HOSTS`` (host names; ``.example.com`` allows its
 subdomains) plus the web domains of the member platform whose key asks. Anything else is refused with a reason,
-never fetched.
+never fetched. Certificates are verified against the system's authorities, or against
+``settings.WILDWATCH_SIGNAL_FETCH_CAFILE`` when it names a CA bundle (a private CDN).
 """
 
 from __future__ import annotations
 
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -50,7 +52,10 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a 3xx is answered as an error: redirects are not followed
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+def _opener() -> urllib.request.OpenerDirector:
+    cafile = getattr(settings, "WILDWATCH_SIGNAL_FETCH_CAFILE", None) or None
+    context = ssl.create_default_context(cafile=cafile)
+    return urllib.request.build_opener(_NoRedirect, urllib.request.HTTPSHandler(context=context))
 
 
 def fetch(url: str, allowed: Allowed) -> bytes:
@@ -64,7 +69,7 @@ def fetch(url: str, allowed: Allowed) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": "wildwatch-hub/1 (signal matching)",
                                                    "Accept": "image/*"})
     try:
-        response: HTTPResponse = _opener.open(request, timeout=TIMEOUT)
+        response: HTTPResponse = _opener().open(request, timeout=TIMEOUT)
     except urllib.error.HTTPError as exc:
         raise FetchError(f"the image host answered {exc.code}") from None
     except (urllib.error.URLError, OSError) as exc:
