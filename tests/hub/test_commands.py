@@ -46,7 +46,14 @@ def test_demo_loads_everything_and_can_run_again() -> None:
     for role in ("analyst", "coalition_admin", "reviewer", "member_admin", "engineer", "officer", "volunteer"):
         assert role in text  # one account per role, printed with the password
     assert "wildwatch-demo-2026" in text
+    # the demo members share signals, and three removals are in the bank (texts, contacts, a photo)
+    from wildwatch.hub.signals.models import Sharing, Signal
+
+    assert Sharing.objects.filter(enabled=True).count() == 4 and Signal.objects.count() == 10
+    assert set(Signal.objects.values_list("kind", flat=True)) == {"image_pdq", "image_sha256", "text_minhash",
+                                                                  "contact"}
     call_command("demo", stdout=io.StringIO())
+    assert Signal.objects.count() == 10
     assert counts == (Organisation.objects.count(), Platform.objects.count(), Membership.objects.count(),
                       Term.objects.count(), Release.objects.count())
 

@@ -81,6 +81,11 @@ class Command(BaseCommand):
 
             if load_demo_metrics():
                 self.stdout.write("Demo metrics: 40 member companies since March 2018, attested figures 2018-2024")
+            from wildwatch.hub.signals.demo import load_demo_signals
+
+            shared = load_demo_signals()
+            if shared:
+                self.stdout.write(f"Demo shared signals: {shared} (the demo members share signals)")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, org, role in USERS:
             self.stdout.write(f"  {username:<16} {role:<16} {org}")
