@@ -53,9 +53,9 @@ def hit(match: SignalMatch) -> dict[str, Any]:
 def reason(match: SignalMatch) -> str:
     what = {"image": "an image", "text": "a listing text", "contact": "a seller contact"}[_KIND.get(match.kind,
                                                                                                     "image")]
-    how = "the same" if exact(match) else "near"
     members = "1 member company" if match.members == 1 else f"{match.members} member companies"
-    return f"shared signal: {how} {what} removed by {members} ({match.category})"
+    how = "exact match" if exact(match) else "near match"
+    return f"shared signal: {what} removed by {members} ({how}, {match.category})"
 
 
 def apply(decision: dict[str, Any], matches: Sequence[SignalMatch]) -> dict[str, Any]:
