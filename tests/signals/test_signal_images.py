@@ -189,3 +189,15 @@ def test_hex_and_base64_forms() -> None:
             pdq_from_base64(bad_b64)
     with pytest.raises(ValueError):
         pdq_to_hex(bytes(31))
+
+
+def test_truncated_images_are_refused_even_after_weasyprint_loads(photo: Photo, encoded: Encode) -> None:
+    """WeasyPrint turns Pillow's process-wide LOAD_TRUNCATED_IMAGES on when imported (the hub renders PDFs)."""
+    import weasyprint  # noqa: F401 - imported for its side effect
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    data = encoded(photo(9), "PNG")
+    with pytest.raises(ImageError):
+        hash_image(data[: len(data) // 2])
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # left as it was

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import io
 import struct
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 import pdqhash
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 __all__ = [
     "FORMATS",
@@ -130,7 +133,8 @@ def decode_image(data: bytes) -> Image.Image:
         if opened.format in ("JPEG", "MPO"):
             # decode JPEGs directly at a reduced scale (1/2, 1/4, 1/8) when they are much larger than needed
             opened.draft("RGB", (HASH_SIDE, HASH_SIDE))
-        opened.load()
+        with _truncated_refused():
+            opened.load()
         image = ImageOps.exif_transpose(opened)
         image = _to_rgb(image)
         image.thumbnail((HASH_SIDE, HASH_SIDE), Image.Resampling.BILINEAR)
@@ -139,6 +143,22 @@ def decode_image(data: bytes) -> Image.Image:
     except _DECODE_ERRORS as exc:
         raise ImageError(f"unreadable image: {exc}") from None
     return image
+
+
+@contextlib.contextmanager
+def _truncated_refused() -> Iterator[None]:
+    """Pillow's ``ImageFile.LOAD_TRUNCATED_IMAGES`` is process-wide, and WeasyPrint sets it on import (the hub
+    renders PDFs in the same process): a truncated upload must still be refused, so it is off while we decode."""
+    with _TRUNCATED_LOCK:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
+_TRUNCATED_LOCK = threading.Lock()
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

@@ -55,12 +55,12 @@ def load_demo_signals() -> int:
         services.set_sharing(org, True)
     made = 0
     for n, (slug, category, text, contacts, with_photo) in enumerate(REMOVALS):
-        org = companies.get(slug)
-        platform = org.platforms.first() if org else None
-        if org is None or platform is None:
+        owner = companies.get(slug)
+        platform = owner.platforms.first() if owner else None
+        if owner is None or platform is None:
             continue
         images = [base64.b64encode(_photo(n)).decode("ascii")] if with_photo else []
         found = content.build(platform, images=images, text=text, contacts=contacts)
-        made += len(services.contribute(org, found.content, category=category, platform=platform, source="api",
+        made += len(services.contribute(owner, found.content, category=category, platform=platform, source="api",
                                         item_id=f"demo-removal-{n + 1}"))
     return made
