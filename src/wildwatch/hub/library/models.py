@@ -182,3 +182,12 @@ class Canary(models.Model):
     term = models.CharField(max_length=200, unique=True)
     lang = models.CharField(max_length=16, default="en")
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class RejectedCandidate(models.Model):
+    """A keyword-discovery candidate an analyst turned down: never proposed again (``term`` is normalised)."""
+
+    term = models.CharField(max_length=300, unique=True)
+    rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    rejected_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)

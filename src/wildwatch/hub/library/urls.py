@@ -8,6 +8,7 @@ urlpatterns = [
     path("terms/<int:pk>/", views.term, name="term"),
     path("propose/", views.propose, name="propose"),
     path("proposals/", views.proposals, name="proposals"),
+    path("candidates/", views.candidate_terms, name="candidates"),
     path("proposals/<int:proposal_id>/", views.proposal, name="proposal"),
     path("import/", views.bulk_import, name="import"),
     path("releases/", views.releases, name="releases"),
