@@ -1,4 +1,4 @@
-"""`wildwatch check | scan | eval | library` — thin: parse, call, print.
+"""`wildwatch check | scan | eval | library | model` — thin: parse, call, print.
 
 The command-line interface is a contract: keep the commands, options and JSON keys stable.
 """
@@ -81,7 +81,42 @@ def build_parser() -> argparse.ArgumentParser:
     c = lsub.add_parser("import-cites", help="import the official CITES species CSV export")
     c.add_argument("csv")
     c.add_argument("-o", "--output", required=True, help="output directory for taxa.json and names.json")
+
+    p = sub.add_parser("model", help="train or evaluate the learned classifier")
+    msub = p.add_subparsers(dest="model_command", required=True)
+    t = msub.add_parser("train", help="train a model on labelled files and write its artefact (JSON)")
+    t.add_argument("inputs", nargs="+", metavar="FILE", help="labelled CSV, JSONL or Parquet files")
+    t.add_argument("-o", "--output", required=True, help="the artefact: model.json.gz (gzip) or model.json")
+    t.add_argument("--name", default="baseline-v1", help="the model's name, shown in reasons (default baseline-v1)")
+    t.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    t.add_argument("--ngram-range", default="3,5", help="character n-gram sizes MIN,MAX (default 3,5)")
+    t.add_argument("--max-chars", type=int, default=256,
+                   help="model the first N characters of the normalised text (0: all; default 256)")
+    t.add_argument("--max-features", type=int, default=50_000)
+    _add_labelled_args(t)
+    _add_library_args(t)
+    g = msub.add_parser("suggest-terms", help="candidate code words: frequent in positives, rare in negatives")
+    g.add_argument("inputs", nargs="+", metavar="FILE", help="labelled CSV, JSONL or Parquet files")
+    g.add_argument("--top", type=int, default=50, help="how many candidates (default 50)")
+    g.add_argument("--min-positive", type=int, default=3, help="found in at least N positives (default 3)")
+    g.add_argument("--rejected", metavar="FILE", help="a text file of rejected candidates, one per line")
+    g.add_argument("--json", action="store_true")
+    _add_labelled_args(g)
+    _add_library_args(g)
+    e = msub.add_parser("eval", help="rules alone against rules and model on labelled files")
+    e.add_argument("model", help="a model artefact")
+    e.add_argument("inputs", nargs="+", metavar="FILE")
+    e.add_argument("--json", action="store_true")
+    _add_labelled_args(e)
+    _add_library_args(e)
     return parser
+
+
+def _add_labelled_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--label-column", default="label", help="the label column (default label)")
+    p.add_argument("--text-column", action="append",
+                   help="text column; repeat to join several (default: text, or title + description)")
+    p.add_argument("--positive", default="1", help="the label value of positives (default 1)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,7 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return hub_main(argv[1:] or ["help"])
     args = build_parser().parse_args(argv)
     try:
-        handler = {"check": cmd_check, "scan": cmd_scan, "eval": cmd_eval, "library": cmd_library}[args.command]
+        handler = {"check": cmd_check, "scan": cmd_scan, "eval": cmd_eval, "library": cmd_library,
+                   "model": cmd_model}[args.command]
         return handler(args)
     except BrokenPipeError:  # the reader went away (`wildwatch scan … | head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -209,6 +245,81 @@ def cmd_library(args: argparse.Namespace) -> int:
 
     report = import_to_dir(Path(args.csv), Path(args.output))
     print(report)
+    return 0
+
+
+def cmd_suggest_terms(args: argparse.Namespace) -> int:
+    """Keyword discovery on labelled files (``wildwatch.discovery``): the library's terms are the known ones."""
+    from .discovery import suggest_terms
+    from .model.evaluate import read_labelled
+
+    data = read_labelled(args.inputs, label_column=args.label_column, text_columns=args.text_column,
+                         positive=args.positive)
+    positives = [t for t, y in zip(data.texts, data.labels, strict=True) if y]
+    negatives = [t for t, y in zip(data.texts, data.labels, strict=True) if not y]
+    library = build_detector(args.library, args.profile).library
+    rejected = Path(args.rejected).read_text(encoding="utf-8").splitlines() if args.rejected else []
+    found = suggest_terms(positives, negatives, known=[t.term for t in library.terms],
+                          code_words=[t.term for t in library.terms if t.kind == "cover"], rejected=rejected,
+                          top=args.top, min_positive=args.min_positive)
+    if args.json:
+        print(json.dumps([{"term": c.term, "positives": c.positives, "negatives": c.negatives, "g2": c.score,
+                           "p_value": c.p_value, "cooccurs": list(c.cooccurs),
+                           "examples": [positives[i][:200] for i in c.examples]} for c in found], indent=1,
+                         ensure_ascii=False))
+        return 0
+    print(f"{len(positives):,} positives, {len(negatives):,} negatives; {len(found)} candidates")
+    for c in found:
+        extra = f"  with {', '.join(c.cooccurs)}" if c.cooccurs else ""
+        print(f"{c.term!r:40} {c.positives:>6} / {c.negatives:<6} G2 {c.score:>9.1f}{extra}")
+    return 0
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    if args.model_command == "suggest-terms":
+        return cmd_suggest_terms(args)
+    from .model import load_model
+    from .model.evaluate import evaluate_model, format_figures, read_labelled
+
+    detector = build_detector(args.library, args.profile)
+    if args.model_command == "eval":
+        model = load_model(args.model)
+        results = {}
+        for path in args.inputs:
+            data = read_labelled([path], label_column=args.label_column, text_columns=args.text_column,
+                                 positive=args.positive)
+            results[path] = evaluate_model(model, data, detector)
+        if args.json:
+            print(json.dumps({"model": model.name, "digest": model.digest, "results": results}, indent=1))
+        else:
+            print(f"model {model.name} ({model.digest[:19]}), library {detector.library_version}")
+            for path, r in results.items():
+                print(format_figures(path, r))
+        return 0
+    from .model.train import TrainParams, train
+
+    try:
+        lo, hi = (int(x) for x in args.ngram_range.split(","))
+    except ValueError as exc:
+        raise ValueError(f"--ngram-range must be MIN,MAX (got {args.ngram_range!r})") from exc
+    params = TrainParams(ngram_range=(lo, hi), max_chars=args.max_chars or None, max_features=args.max_features,
+                         folds=args.folds)
+    data = read_labelled(args.inputs, label_column=args.label_column, text_columns=args.text_column,
+                         positive=args.positive)
+    verdicts = [d.verdict for d in detector.check_many(data.texts)]
+    info = {"files": data.files, "label_column": args.label_column, "positive": args.positive,
+            "text_columns": args.text_column or "text, or title + description",
+            "rules": {"library": detector.library_version, "profile": detector.policy.profile.id}}
+    model = train(data.texts, data.labels, rules=verdicts, params=params, name=args.name, training=info)
+    out = model.save(args.output)
+    m = model.metrics
+    t = model.thresholds
+    print(f"wrote {out}: model {model.name}, {len(model.vocabulary):,} n-grams, {out.stat().st_size:,} bytes, "
+          f"{model.digest}")
+    print(f"thresholds: review {t.review:.2f}, clear {t.clear:.2f} (model_may_clear), block {t.block:.2f} "
+          "(model_may_block)")
+    print(format_figures(f"cross-validated ({m['cv_folds']} folds, out-of-fold, thresholds chosen on them)",
+                         {"rows": m["rows"], "positives": m["positives"], **m}))
     return 0
 
 

@@ -9,7 +9,7 @@ in confirmed listings, found in at least ``min_positive`` of them, and significa
 with one degree of freedom, under ``alpha`` divided by the number of n-grams tested: a Bonferroni correction, since
 thousands are tested at once).
 
-Known terms are left out, with the n-grams that contain one or lie inside one; so are rejected candidates (an
+Known terms are left out, with the n-grams that lie inside one or are made only of known terms; so are rejected candidates (an
 analyst said no: they are never proposed again) and n-grams made only of numbers. A shorter n-gram is dropped when a
 longer candidate contains it in almost as many confirmed listings (it adds nothing: "white" inside "white gold"). Each candidate
 says which known code words it appears with (in the same confirmed listings): a new word next to a known code word
@@ -76,12 +76,17 @@ def _contains(gram: str, other: str) -> bool:
 
 
 def _known_inside(gram: str, known: set[str]) -> bool:
+    """Whether the n-gram says nothing new: it is a known term, lies inside one, or every one of its words
+    belongs to a known term inside it ("blanc os" is new even though "os" is known; "rhino horn" is not)."""
+    if gram in known or any(len(k) > len(gram) and _contains(k, gram) for k in known):
+        return True
     words = gram.split(" ")
+    covered = [False] * len(words)
     for n in range(1, len(words) + 1):
         for i in range(len(words) - n + 1):
             if " ".join(words[i:i + n]) in known:
-                return True
-    return any(gram in k.split(" ") or f" {gram} " in f" {k} " for k in known if len(k) > len(gram))
+                covered[i:i + n] = [True] * n
+    return all(covered)
 
 
 def _normalised(terms: Iterable[str]) -> set[str]:

@@ -15,15 +15,18 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .categories import Verdict
 from .library import Campaign, Library, Term, load_starter
 from .matcher import Match, Matcher
-from .normalize import Normalized, normalize, normalize_batch_bytes
+from .normalize import Normalized, NormalizedBatch, normalize, normalize_batch_bytes
 from .policy import SUBJECT_KINDS, PlacedHit, Policy, Profile
+
+if TYPE_CHECKING:
+    from ..model import Model
 
 DEFAULT_MAX_TEXT_BYTES = 1 << 20
 
@@ -58,6 +61,11 @@ class Decision:
     reasons: tuple[str, ...]
     library_version: str
     warnings: tuple[str, ...] = ()
+    #: set only when the Detector has a model: its calibrated probability, its name, and who decided the verdict
+    #: ("rules", "model" or "both"; see docs/architecture.md, "Model")
+    model_score: float | None = None
+    model_name: str | None = None
+    decided_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -66,6 +74,8 @@ class Decision:
         }
         if self.warnings:
             out["warnings"] = list(self.warnings)
+        if self.model_score is not None:
+            out["model"] = {"score": self.model_score, "name": self.model_name, "decided_by": self.decided_by}
         return out
 
 
@@ -117,8 +127,15 @@ class Detector:
     """Built once from a library (compiling its automata), then reused for every listing."""
 
     def __init__(self, library: Library | None = None, profile: Profile | str | None = None,
-                 max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES) -> None:
+                 max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES, *, model: Model | None = None,
+                 model_may_block: bool = False, model_may_clear: bool = False) -> None:
+        """``model``: a learned classifier (:mod:`wildwatch.model`) scored beside the rules; it alone never
+        blocks. ``model_may_block`` / ``model_may_clear``: the per-release settings that let it turn a rules
+        ``review`` into ``block`` / ``allow`` (see :mod:`wildwatch.model.combine`)."""
         t0 = time.perf_counter()
+        self.model = model
+        self.model_may_block = model_may_block
+        self.model_may_clear = model_may_clear
         self.library = library if library is not None else load_starter()
         self.policy = Policy(self.library, profile)
         self.max_text_bytes = max_text_bytes
@@ -164,6 +181,42 @@ class Detector:
                 decision = Decision(decision.verdict, decision.score, decision.hits, decision.reasons,
                                     decision.library_version, (*decision.warnings, warnings[i] or ""))
             out.append(decision)
+        if self.model is not None:
+            out = self._with_model(out, batch, order, empty)
+        return out
+
+    def _with_model(self, decisions: list[Decision], batch: NormalizedBatch, order: list[int],
+                    empty: Decision) -> list[Decision]:
+        """The model scores the whole batch in one vectorised pass over the normalised texts the rules used."""
+        from ..model.combine import combine
+
+        model = self.model
+        assert model is not None
+        pieces = batch.data.decode("utf-8").split("\n")  # in buffer order: listing order[k] is pieces[k]
+        if len(pieces) == len(decisions):
+            probs = np.empty(len(decisions))
+            probs[order] = model.score_normalized(pieces)
+        else:
+            probs = model.score_normalized([batch.piece(i).decode("utf-8") for i in range(len(decisions))])
+        shown = np.round(probs, 3).tolist()
+        below = (probs < model.thresholds.review).tolist()
+        out = []
+        # a listing the rules allow with no hit and the model scores low: one shared decision per displayed score
+        plain: dict[float, Decision] = {}
+        for d, p, p3, low in zip(decisions, probs.tolist(), shown, below, strict=True):
+            if low and d is empty:
+                decision = plain.get(p3)
+                if decision is None:
+                    reason = combine("allow", p, model.thresholds, model.name, shown=p3).reason
+                    decision = plain[p3] = Decision("allow", 0.0, (), (reason,), d.library_version, (), p3,
+                                                    model.name, "both")
+                out.append(decision)
+                continue
+            c = combine(d.verdict, p, model.thresholds, model.name, may_block=self.model_may_block,
+                        may_clear=self.model_may_clear, shown=p3)
+            verdict: Verdict = "block" if c.verdict == "block" else "review" if c.verdict == "review" else "allow"
+            out.append(Decision(verdict, d.score, d.hits, (*d.reasons, c.reason), d.library_version, d.warnings,
+                                p3, model.name, c.decided_by))
         return out
 
     def hits(self, text: str) -> tuple[Normalized, list[PlacedHit]]:
