@@ -85,7 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("model", help="train or evaluate the learned classifier")
     msub = p.add_subparsers(dest="model_command", required=True)
     t = msub.add_parser("train", help="train a model on labelled files and write its artefact (JSON)")
-    t.add_argument("inputs", nargs="+", metavar="FILE", help="labelled CSV, JSONL or Parquet files")
+    t.add_argument("inputs", nargs="*", metavar="FILE", help="labelled CSV, JSONL or Parquet files")
+    t.add_argument("--from-hub", action="store_true",
+                   help="also train on the hub's review outcomes (removals and 'no violation' decisions; the hub's "
+                        "database: DATABASE_URL or WILDWATCH_VAR)")
     t.add_argument("-o", "--output", required=True, help="the artefact: model.json.gz (gzip) or model.json")
     t.add_argument("--name", default="baseline-v1", help="the model's name, shown in reasons (default baseline-v1)")
     t.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
@@ -275,6 +278,19 @@ def cmd_suggest_terms(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hub_outcomes() -> tuple[list[str], list[bool]]:
+    """The hub's review outcomes (``wildwatch.hub.reports.training``), read through Django's settings."""
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wildwatch.hub.settings")
+    django.setup()
+    from .hub.reports.training import review_outcomes
+
+    return review_outcomes()
+
+
 def cmd_model(args: argparse.Namespace) -> int:
     if args.model_command == "suggest-terms":
         return cmd_suggest_terms(args)
@@ -296,6 +312,9 @@ def cmd_model(args: argparse.Namespace) -> int:
             for path, r in results.items():
                 print(format_figures(path, r))
         return 0
+    import numpy as np
+
+    from .model.evaluate import Labelled
     from .model.train import TrainParams, train
 
     try:
@@ -304,8 +323,16 @@ def cmd_model(args: argparse.Namespace) -> int:
         raise ValueError(f"--ngram-range must be MIN,MAX (got {args.ngram_range!r})") from exc
     params = TrainParams(ngram_range=(lo, hi), max_chars=args.max_chars or None, max_features=args.max_features,
                          folds=args.folds)
+    if not args.inputs and not args.from_hub:
+        raise ValueError("give labelled files, --from-hub, or both")
     data = read_labelled(args.inputs, label_column=args.label_column, text_columns=args.text_column,
-                         positive=args.positive)
+                         positive=args.positive) if args.inputs else Labelled([], np.zeros(0, dtype=bool), [])
+    if args.from_hub:
+        texts, labels = _hub_outcomes()
+        if not texts:
+            raise ValueError("the hub has no decided case with a listing text to train on")
+        data = Labelled(data.texts + texts, np.concatenate([data.labels, np.asarray(labels, dtype=bool)]),
+                        [*data.files, {"name": "hub review outcomes", "rows": len(texts), "positives": sum(labels)}])
     verdicts = [d.verdict for d in detector.check_many(data.texts)]
     info = {"files": data.files, "label_column": args.label_column, "positive": args.positive,
             "text_columns": args.text_column or "text, or title + description",
