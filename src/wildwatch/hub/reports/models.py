@@ -53,6 +53,9 @@ class Case(models.Model):
     term_ids = models.JSONField(default=list, blank=True)
     # severity, recomputed whenever the facts change
     severity = models.PositiveSmallIntegerField(default=0, db_index=True)
+    #: the hub's classifier's probability that the listing is wildlife trade, when it was referred (None: no
+    #: model, or no listing text); orders the queue of members that chose active learning
+    model_score = models.FloatField(null=True, blank=True)
     severity_reasons = models.JSONField(default=list, blank=True)
     #: what the member may learn of a law-enforcement hold on the case (``HoldNotice.to_dict()``), while held
     hold_notice = models.JSONField(default=dict, blank=True)
@@ -148,3 +151,10 @@ class MemberSettings(models.Model):
     sla_hours = models.PositiveIntegerField(default=24)
     #: checks through the API whose verdict is ``review`` become cases in the member's queue
     send_reviews_to_queue = models.BooleanField(default=False)
+
+    class QueueOrder(models.TextChoices):
+        URGENT = "urgent", "most urgent first (overdue, severity, due time)"
+        UNCERTAIN = "uncertain", "overdue first, then the cases the classifier is least sure of (active learning)"
+
+    #: how the review queue is ordered
+    queue_order = models.CharField(max_length=10, choices=QueueOrder.choices, default=QueueOrder.URGENT)

@@ -23,7 +23,7 @@ from wildwatch.hub.accounts.services import audit
 from wildwatch.hub.enforcement.services import HoldNotice
 from wildwatch.hub.library.models import Taxon, Term
 
-from . import severity
+from . import model_scores, severity
 from .models import Action, Case, CaseStatus, Decision, MemberSettings, Report, ReportKind
 
 if TYPE_CHECKING:  # enforcement imports the reports' models: no import cycle at run time
@@ -239,6 +239,7 @@ def refer_case(case: Case, actor: Any) -> tuple[Case, HoldNotice | None]:
     case.due_at = now + timedelta(hours=settings_of(case.platform).sla_hours)
     case.claimed_by = case.claimed_at = None
     case.hold_notice = {}
+    case.model_score = model_scores.probability(case.listing_text)
     case.save()
     audit("case.refer", actor=actor, organisation=case.platform.organisation, target=f"case:{case.pk}")
     from wildwatch.hub.enforcement.services import notify_subscribers

@@ -33,3 +33,9 @@ class SlaForm(forms.Form):
     sla_hours = forms.IntegerField(
         label=_("Review SLA (hours)"), min_value=1, max_value=MAX_SLA_HOURS,
         help_text=_("How long after referral a case should be decided; later, it counts as overdue."))
+    queue_order = forms.ChoiceField(
+        label=_("Queue order"), required=False,
+        choices=[("urgent", _("Most urgent first")),
+                 ("uncertain", _("Overdue first, then the cases the classifier is least sure of"))],
+        help_text=_("Active learning: reviewers see first the cases whose decisions teach the classifier the most "
+                    "(needs the hub's classifier; unscored cases come after, most urgent first)."))

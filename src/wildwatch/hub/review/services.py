@@ -12,6 +12,7 @@ expiry is audited.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case as Switch
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Abs
 from django.utils import timezone
 
 from wildwatch.hub.accounts.models import Organisation, Platform
@@ -73,18 +75,32 @@ def _platforms(user: Any, roles: frozenset[str]) -> dict[int, Platform]:
     return {p.pk: p for p in Platform.objects.filter(organisation__in=orgs).select_related("organisation")}
 
 
-def urgent_first(cases: QuerySet[Case], now: datetime | None = None) -> QuerySet[Case]:
-    """Overdue cases first, then the most severe, then the soonest due; each case carries ``overdue`` (0 or 1)."""
+def urgent_first(cases: QuerySet[Case], now: datetime | None = None, *, uncertain: bool = False) -> QuerySet[Case]:
+    """Overdue cases first, then the most severe, then the soonest due; each case carries ``overdue`` (0 or 1).
+    ``uncertain`` (active learning): after the overdue ones, the cases whose classifier score is nearest 0.5 (the
+    decisions that teach the model the most), then the unscored ones, most urgent first."""
     now = now or timezone.now()
-    return cases.annotate(overdue=Switch(When(due_at__lt=now, then=Value(1)), default=Value(0),
-                                         output_field=IntegerField())).order_by("-overdue", "-severity", "due_at",
-                                                                                "pk")
+    cases = cases.annotate(overdue=Switch(When(due_at__lt=now, then=Value(1)), default=Value(0),
+                                          output_field=IntegerField()))
+    if uncertain:
+        cases = cases.annotate(uncertainty=Abs(F("model_score") - Value(0.5)))
+        return cases.order_by("-overdue", F("uncertainty").asc(nulls_last=True), "-severity", "due_at", "pk")
+    return cases.order_by("-overdue", "-severity", "due_at", "pk")
+
+
+def prefers_uncertain(org_ids: Iterable[int]) -> bool:
+    """Whether a queue over these companies is ordered by uncertainty: when every one of them chose it."""
+    ids = set(org_ids)
+    chosen = set(MemberSettings.objects.filter(organisation_id__in=ids, queue_order=MemberSettings.QueueOrder
+                                               .UNCERTAIN).values_list("organisation_id", flat=True))
+    return bool(ids) and chosen == ids
 
 
 def queue(user: Any, now: datetime | None = None) -> QuerySet[Case]:
-    """The open cases (referred, not decided) of the user's companies, most urgent first."""
-    cases = Case.objects.filter(status=CaseStatus.REFERRED, platform__organisation__in=member_org_ids(user))
-    return urgent_first(cases.select_related("platform", "claimed_by"), now)
+    """The open cases (referred, not decided) of the user's companies, in their chosen order."""
+    orgs = member_org_ids(user)
+    cases = Case.objects.filter(status=CaseStatus.REFERRED, platform__organisation__in=orgs)
+    return urgent_first(cases.select_related("platform", "claimed_by"), now, uncertain=prefers_uncertain(orgs))
 
 
 def recently_decided(user: Any, limit: int = 20) -> QuerySet[Case]:
@@ -152,9 +168,10 @@ def claim(case: Case, reviewer: Any) -> Case:
     return Case.objects.get(pk=case.pk)
 
 
-def _open_unclaimed(platform_ids: list[int]) -> QuerySet[Case]:
+def _open_unclaimed(platforms: dict[int, Platform]) -> QuerySet[Case]:
     return urgent_first(Case.objects.filter(status=CaseStatus.REFERRED, claimed_by__isnull=True,
-                                            platform_id__in=platform_ids))
+                                            platform_id__in=sorted(platforms)),
+                        uncertain=prefers_uncertain({p.organisation_id for p in platforms.values()}))
 
 
 def claim_next(reviewer: Any) -> Case | None:
@@ -162,19 +179,18 @@ def claim_next(reviewer: Any) -> Case | None:
     platforms = _platforms(reviewer, frozenset({Role.REVIEWER}))
     if not platforms:
         return None
-    ids = sorted(platforms)
     skip_locked = connection.features.has_select_for_update_skip_locked
     for _ in range(MAX_ATTEMPTS):
         if skip_locked:  # PostgreSQL: lock the candidate, skipping the ones other reviewers are taking
             with transaction.atomic():
-                row = _open_unclaimed(ids).select_for_update(skip_locked=True).values_list(
+                row = _open_unclaimed(platforms).select_for_update(skip_locked=True).values_list(
                     "pk", "platform_id").first()
                 if row is None:
                     return None
                 if _take(row[0], reviewer, platforms[row[1]]):
                     return Case.objects.get(pk=row[0])
         else:  # SQLite: no row locks; read outside a transaction, and the conditional update decides
-            row = _open_unclaimed(ids).values_list("pk", "platform_id").first()
+            row = _open_unclaimed(platforms).values_list("pk", "platform_id").first()
             if row is None:
                 return None
             if _take(row[0], reviewer, platforms[row[1]]):
@@ -230,6 +246,25 @@ def expire_claims(now: datetime | None = None) -> int:
 
 
 # --- the member's settings ---------------------------------------------------------------------------------------
+
+
+def queue_order(org: Organisation) -> str:
+    found = MemberSettings.objects.filter(organisation=org).values_list("queue_order", flat=True).first()
+    return found or MemberSettings.QueueOrder.URGENT
+
+
+@transaction.atomic
+def set_queue_order(org: Organisation, order: str, actor: Any) -> MemberSettings:
+    """How the company's review queue is ordered (``MemberSettings.QueueOrder``). Audited."""
+    if org.kind != OrgKind.MEMBER:
+        raise ReviewError("not_member", "only member companies have a review queue")
+    if order not in MemberSettings.QueueOrder.values:
+        raise ReviewError("queue_order", f"unknown queue order {order!r}")
+    found, _ = MemberSettings.objects.select_for_update().get_or_create(organisation=org)
+    old, found.queue_order = found.queue_order, order
+    found.save(update_fields=["queue_order"])
+    audit("review.queue_order", actor=actor, organisation=org, target=org.slug, old=old, new=order)
+    return found
 
 
 @transaction.atomic

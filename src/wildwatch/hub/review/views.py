@@ -107,10 +107,13 @@ def sla_settings(request: HttpRequest) -> HttpResponse:
     org = next((o for o in orgs if o.slug == wanted), None) if wanted else orgs[0]
     if org is None:
         raise Http404("not a company you administer")
-    form = SlaForm(request.POST or None, initial={"sla_hours": services.sla_hours(org)})
+    form = SlaForm(request.POST or None, initial={"sla_hours": services.sla_hours(org),
+                                                  "queue_order": services.queue_order(org)})
     if request.method == "POST":
         if form.is_valid():
             services.set_sla(org, form.cleaned_data["sla_hours"], request.user)
+            if form.cleaned_data.get("queue_order"):
+                services.set_queue_order(org, form.cleaned_data["queue_order"], request.user)
             messages.success(request, _("The review SLA of %(org)s is now %(hours)s hours.") % {
                 "org": org.name, "hours": form.cleaned_data["sla_hours"]})
             return redirect("review:queue")
