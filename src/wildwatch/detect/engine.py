@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .categories import Verdict
-from .library import Campaign, Library, Term, load_starter
+from .library import Campaign, Library, LibraryError, Term, load_starter
 from .matcher import Match, Matcher
 from .normalize import Normalized, NormalizedBatch, normalize, normalize_batch_bytes
 from .policy import SUBJECT_KINDS, PlacedHit, Policy, Profile
@@ -133,10 +133,20 @@ class Detector:
         blocks. ``model_may_block`` / ``model_may_clear``: the per-release settings that let it turn a rules
         ``review`` into ``block`` / ``allow`` (see :mod:`wildwatch.model.combine`)."""
         t0 = time.perf_counter()
+        self.library = library if library is not None else load_starter()
+        if model is None and self.library.model:  # the release's own classifier and settings
+            from ..model import ModelError, model_from_dict
+
+            try:
+                model = model_from_dict(self.library.model["artefact"], "the release's model")
+            except ModelError as exc:
+                raise LibraryError(str(exc)) from None
+            shipped = self.library.model.get("settings") or {}
+            model_may_block = bool(shipped.get("model_may_block", model_may_block))
+            model_may_clear = bool(shipped.get("model_may_clear", model_may_clear))
         self.model = model
         self.model_may_block = model_may_block
         self.model_may_clear = model_may_clear
-        self.library = library if library is not None else load_starter()
         self.policy = Policy(self.library, profile)
         self.max_text_bytes = max_text_bytes
         terms = self.library.terms

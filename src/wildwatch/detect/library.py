@@ -35,8 +35,12 @@ CONTENT_FILES: dict[str, str] = {
 #: and the signatures over those digests, are unchanged)
 OPTIONAL_FILES: dict[str, str] = {
     "library/campaigns.json": "campaigns.json",
+    "library/model.json": "model.json",
 }
 CAMPAIGNS_FILE = "library/campaigns.json"
+#: a learned classifier shipped with the release: ``{"artefact": <wildwatch.model artefact, JSON>, "settings":
+#: {"model_may_block": bool, "model_may_clear": bool}}``, covered by the content digest and so by the signature
+MODEL_FILE = "library/model.json"
 LICENSE_FILE = "public/LICENSE-names.md"
 MAX_BUNDLE_BYTES = 256 * 1024 * 1024
 
@@ -152,6 +156,8 @@ class Library:
     messages: dict[str, dict[str, str]] = field(default_factory=dict)
     license_text: str = ""
     campaigns: list[Campaign] = field(default_factory=list)
+    #: the release's classifier (see ``MODEL_FILE``), as JSON; None without one
+    model: dict[str, Any] | None = None
 
     @property
     def groups(self) -> dict[str, list[Taxon]]:
@@ -182,6 +188,8 @@ class Library:
         }
         if self.campaigns:  # left out when empty: the digest of a library without campaigns does not change
             out[CAMPAIGNS_FILE] = [c.to_dict() for c in self.campaigns]
+        if self.model:  # likewise
+            out[MODEL_FILE] = self.model
         return out
 
     def digest(self, copy_for: str | None = None) -> str:
@@ -306,6 +314,10 @@ def from_documents(docs: Mapping[str, Any], version: str, license_text: str = ""
         campaigns = [campaign_from_dict(raw) for raw in raw_campaigns]
         if len({c.slug for c in campaigns}) != len(campaigns):
             raise LibraryError(f"{CAMPAIGNS_FILE}: two campaigns have the same slug")
+        model = docs.get(MODEL_FILE)
+        if model is not None and not (isinstance(model, dict) and isinstance(model.get("artefact"), dict)
+                                      and isinstance(model.get("settings", {}), dict)):
+            raise LibraryError(f"{MODEL_FILE} must be an object with an 'artefact' object and 'settings'")
     except KeyError as exc:
         raise LibraryError(f"library is missing a required field or file: {exc}") from exc
     except TypeError as exc:
@@ -314,6 +326,7 @@ def from_documents(docs: Mapping[str, Any], version: str, license_text: str = ""
         version=version, taxa=taxa, terms=terms, rules=dict(docs.get("library/rules.json") or {}),
         profiles=dict(docs.get("library/profiles.json") or {}),
         messages=dict(docs.get("library/messages.json") or {}), license_text=license_text, campaigns=campaigns,
+        model=model,
     )
 
 

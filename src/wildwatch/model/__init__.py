@@ -7,7 +7,7 @@
 * :mod:`.evaluate`: rules alone against rules and model, cross-validated or across data sets.
 """
 
-from .artefact import Model, ModelError, load_model
+from .artefact import Model, ModelError, load_model, model_from_dict
 from .combine import Thresholds
 
-__all__ = ["Model", "ModelError", "Thresholds", "load_model"]
+__all__ = ["Model", "ModelError", "Thresholds", "load_model", "model_from_dict"]

@@ -149,4 +149,5 @@ def export_library(version: str) -> engine.Library:
         version=version, taxa=taxa, terms=terms, rules=dict(docs.get("rules") or {}),
         profiles=dict(docs.get("profiles") or {}), messages=dict(docs.get("messages") or {}),
         license_text=license_text if isinstance(license_text, str) else "",
+        model=docs.get("model") or None,  # the classifier the release ships (services.release_model)
     )

@@ -64,7 +64,8 @@ def publish_release(*, actor: Any = None, changelog: str = "") -> Release:
     )
     release.save()
     audit("release.publish", actor=actor, target=f"release {number}", number=number, library_version=version,
-          content_digest=digest, terms=len(library.terms), campaigns=[c.slug for c in library.campaigns])
+          content_digest=digest, terms=len(library.terms), campaigns=[c.slug for c in library.campaigns],
+          model=library.model["artefact"].get("name") if library.model else None)
     return release
 
 
