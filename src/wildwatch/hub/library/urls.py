@@ -12,6 +12,7 @@ urlpatterns = [
     path("proposals/<int:proposal_id>/", views.proposal, name="proposal"),
     path("import/", views.bulk_import, name="import"),
     path("releases/", views.releases, name="releases"),
+    path("model/", views.release_model_page, name="model"),
     path("releases/publish/", views.publish, name="publish"),
     path("releases/<int:number>/", views.release, name="release"),
     path("releases/<int:number>/download/", views.release_download, name="release_download"),

@@ -37,6 +37,20 @@ def set_model(source: str | Path | bytes, *, may_block: bool = False, may_clear:
 
 
 @transaction.atomic
+def set_settings(*, may_block: bool, may_clear: bool, actor: Any = None) -> dict[str, Any]:
+    """Change what the shipped model may do (``ModelError`` when no model is set)."""
+    found = LibraryDocument.objects.select_for_update().filter(key=KEY).first()
+    if found is None or not isinstance(found.value, dict) or not found.value:
+        raise ModelError("no model is set: upload one first")
+    value = {**found.value, "settings": {"model_may_block": bool(may_block), "model_may_clear": bool(may_clear)}}
+    found.value = value
+    found.save(update_fields=["value"])
+    audit("release_model.settings", actor=actor, target=str(value["artefact"].get("name", "model")),
+          model_may_block=may_block, model_may_clear=may_clear)
+    return value
+
+
+@transaction.atomic
 def clear_model(*, actor: Any = None) -> bool:
     """Ship no classifier from the next release on; False when none was set."""
     deleted, _ = LibraryDocument.objects.filter(key=KEY).delete()
@@ -45,4 +59,4 @@ def clear_model(*, actor: Any = None) -> bool:
     return bool(deleted)
 
 
-__all__ = ["KEY", "ModelError", "clear_model", "current", "set_model"]
+__all__ = ["KEY", "ModelError", "clear_model", "current", "set_model", "set_settings"]
