@@ -383,14 +383,10 @@ def goals(r: dict[str, Any]) -> str:
 
 
 def write_docs(text_between: str) -> None:
-    doc = ROOT / "docs" / "performance.md"
-    start, end = "<!-- api_bench:start -->", "<!-- api_bench:end -->"
-    text = doc.read_text("utf-8")
-    if start not in text:
-        text = text.rstrip("\n") + f"\n\n## API (`benchmarks/api_bench.py`)\n\n{start}\n{end}\n"
-    head, _, rest = text.partition(start)
-    _, _, tail = rest.partition(end)
-    doc.write_text(f"{head}{start}\n{text_between}\n{end}{tail}", "utf-8")
+    from wildwatch.docsections import replace_section
+
+    replace_section(ROOT / "docs" / "performance.md", "api_bench", text_between,
+                    heading="## API (`benchmarks/api_bench.py`)")
 
 
 def main() -> int:

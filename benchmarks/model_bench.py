@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from scan_bench import big_library, make_corpus, run_pipeline, shards  # noqa: E402
+from scan_bench import big_library, make_corpus, run_pipeline, shards, write_corpus  # noqa: E402
 from wildwatch.detect.engine import Detector  # noqa: E402
 from wildwatch.detect.normalize import normalize_batch  # noqa: E402
 from wildwatch.model import load_model  # noqa: E402
@@ -44,10 +43,7 @@ def main() -> int:
     print(f"generating a {args.mb:.0f} MB corpus ...", file=sys.stderr)
     texts = make_corpus(args.mb)
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", delete=False) as f:
-        for t in texts:
-            f.write(t.replace("\n", " ") + "\n")
-        corpus_path = Path(f.name)
+    corpus_path = write_corpus(texts)
     lib = big_library(args.terms)
     rules = Detector(lib)
 
@@ -114,15 +110,10 @@ def render(r: dict[str, Any]) -> str:
 
 
 def write_docs(table: str) -> None:
-    doc = ROOT / "docs" / "performance.md"
-    text = doc.read_text("utf-8")
-    start, end = "<!-- model_bench:start -->", "<!-- model_bench:end -->"
-    if start not in text:
-        raise SystemExit(f"docs/performance.md has no {start} marker")
-    head, _, rest = text.partition(start)
-    _, _, tail = rest.partition(end)
-    doc.write_text(f"{head}{start}\nMeasured {time.strftime('%Y-%m-%d')} with "
-                   f"`python benchmarks/model_bench.py --write-docs`:\n\n{table}\n{end}{tail}", "utf-8")
+    from wildwatch.docsections import replace_section
+
+    replace_section(ROOT / "docs" / "performance.md", "model_bench", f"Measured {time.strftime('%Y-%m-%d')} with "
+                    f"`python benchmarks/model_bench.py --write-docs`:\n\n{table}")
 
 
 if __name__ == "__main__":

@@ -274,10 +274,7 @@ def main() -> int:
     print(f"generating a {args.mb:.0f} MB corpus ...", file=sys.stderr)
     texts = make_corpus(args.mb)
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", delete=False) as f:
-        for t in texts:
-            f.write(t.replace("\n", " ") + "\n")
-        corpus_path = Path(f.name)
+    corpus_path = write_corpus(texts)
 
     lib = big_library(args.terms)
     gc.collect()
@@ -354,15 +351,21 @@ def render(r: dict[str, Any]) -> str:
     ])
 
 
+def write_corpus(texts: list[str]) -> Path:
+    """The corpus as a temporary text file, one listing per line (what the scanner's pipeline reads)."""
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", delete=False) as f:
+        for t in texts:
+            f.write(t.replace("\n", " ") + "\n")
+        return Path(f.name)
+
+
 def write_docs(table: str) -> None:
-    doc = ROOT / "docs" / "performance.md"
-    text = doc.read_text("utf-8") if doc.exists() else "# Performance\n\n<!-- scan_bench:start -->\n<!-- scan_bench:end -->\n"
-    start, end = "<!-- scan_bench:start -->", "<!-- scan_bench:end -->"
-    head, _, rest = text.partition(start)
-    _, _, tail = rest.partition(end)
+    from wildwatch.docsections import replace_section
+
     stamp = time.strftime("%Y-%m-%d")
-    doc.write_text(f"{head}{start}\nMeasured {stamp} with `python benchmarks/scan_bench.py --write-docs`:\n\n"
-                   f"{table}\n{end}{tail}", "utf-8")
+    replace_section(ROOT / "docs" / "performance.md", "scan_bench",
+                    f"Measured {stamp} with `python benchmarks/scan_bench.py --write-docs`:\n\n{table}",
+                    heading="## Scanning (`benchmarks/scan_bench.py`)")
 
 
 if __name__ == "__main__":

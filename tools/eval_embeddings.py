@@ -427,14 +427,9 @@ def write_docs(report: dict[str, Any]) -> None:
         lines += ["", "Share of listings the rules put in `review` (what a second stage would embed): "
                   + "; ".join(f"{k} {100 * v['review']:.1f}% ({v['rows']} rows)"
                               for k, v in c["rules_verdict_shares"].items()) + "."]
-    doc = ROOT / "docs" / "evaluation.md"
-    text = doc.read_text("utf-8")
-    start, end = "<!-- eval-embeddings:start -->", "<!-- eval-embeddings:end -->"
-    if start not in text:
-        raise SystemExit(f"docs/evaluation.md has no {start} marker")
-    head, _, rest = text.partition(start)
-    _, _, tail = rest.partition(end)
-    doc.write_text(f"{head}{start}\n" + "\n".join(lines) + f"\n{end}{tail}", "utf-8")
+    from wildwatch.docsections import replace_section
+
+    replace_section(ROOT / "docs" / "evaluation.md", "eval-embeddings", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from wildwatch.detect.engine import Detector  # noqa: E402
 from wildwatch.detect.library import load_starter  # noqa: E402
+from wildwatch.docsections import replace_section  # noqa: E402
 from wildwatch.evaluation import evaluate  # noqa: E402
 
 SETS: list[tuple[str, str, list[str], str]] = [
@@ -78,12 +79,7 @@ def write_docs(rows: list[tuple[str, str, dict[str, Any]]], detector: Detector) 
     for name, goal, r in rows:
         lines.append(f"| {name} | {r['rows']} | {r['precision']:.3f} | {r['recall']:.3f} | **{r['f1']:.3f}** | "
                      f"{r['tp']} | {r['fp']} | {r['fn']} | {r['tn']} | {goal} |")
-    doc = ROOT / "docs" / "evaluation.md"
-    text = doc.read_text("utf-8")
-    start, end = "<!-- eval:start -->", "<!-- eval:end -->"
-    head, _, rest = text.partition(start)
-    _, _, tail = rest.partition(end)
-    doc.write_text(f"{head}{start}\n" + "\n".join(lines) + f"\n{end}{tail}", "utf-8")
+    replace_section(ROOT / "docs" / "evaluation.md", "eval", "\n".join(lines))
 
 
 def run_model(shared: Path, args: argparse.Namespace) -> int:
@@ -163,14 +159,7 @@ def write_model_docs(cv: dict[str, dict[str, Any]], cross: list[tuple[str, str, 
         lines.append(f"| {SHORT[a]} | {SHORT[b]} | {r['rules_alone']['f1']:.3f} | {mo['precision']:.3f} / "
                      f"{mo['recall']:.3f} / {mo['f1']:.3f} | {rm['precision']:.3f} / {rm['recall']:.3f} / "
                      f"{rm['f1']:.3f} | {r['rules_and_model_clear']['f1']:.3f} |")
-    doc = ROOT / "docs" / "evaluation.md"
-    text = doc.read_text("utf-8")
-    start, end = "<!-- eval-model:start -->", "<!-- eval-model:end -->"
-    if start not in text:
-        raise SystemExit(f"docs/evaluation.md has no {start} marker")
-    head, _, rest = text.partition(start)
-    _, _, tail = rest.partition(end)
-    doc.write_text(f"{head}{start}\n" + "\n".join(lines) + f"\n{end}{tail}", "utf-8")
+    replace_section(ROOT / "docs" / "evaluation.md", "eval-model", "\n".join(lines))
 
 
 if __name__ == "__main__":
