@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.spark
 
-.PHONY: run scan-demo test test-postgres lint typecheck unit bench eval clean
+.PHONY: run scan-demo test test-postgres lint typecheck unit bench spark-bench eval clean
 
 # pdqhash (PDQ image hashes, wildwatch.signals) is published as source only: it is compiled (C++, so g++ is needed)
 # against the locked numpy with these pinned build tools, without build isolation, before the rest of the lock.
@@ -20,6 +21,12 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
+# The spark extra (pyspark and pandas, pinned by requirements-spark.lock, a superset of requirements.lock): the
+# test suite runs the Spark engine in local mode, which also needs Java 17 (.ci/run installs it when missing).
+$(SPARK_STAMP): $(STAMP) requirements-spark.lock
+	$(BIN)/python -m pip install --quiet -r requirements-spark.lock
+	@touch $(SPARK_STAMP)
+
 # The main job: the hub on http://127.0.0.1:8000 with its embedded SQLite database (var/hub.sqlite3), seeded
 # with the starter library and the demo data; the task-queue worker runs beside it.
 run: $(STAMP)
@@ -34,17 +41,17 @@ run: $(STAMP)
 scan-demo: $(STAMP)
 	$(BIN)/wildwatch scan src/wildwatch/data/demo/listings.jsonl -o demo-results.jsonl --workers 2
 
-# The whole test suite: lint, types, then every test.
-test: $(STAMP) lint typecheck unit
+# The whole test suite: lint, types, then every test (the Spark tests included, in local mode).
+test: $(SPARK_STAMP) lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
 
-typecheck: $(STAMP)
+typecheck: $(SPARK_STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
-	$(BIN)/python -m pytest -n auto -p no:cacheprovider $(PYTEST_ARGS)
+unit: $(SPARK_STAMP)
+	$(BIN)/python -m pytest -n auto --dist loadgroup -p no:cacheprovider $(PYTEST_ARGS)
 
 # The tests that depend on the database, on PostgreSQL (DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/wildwatch).
 test-postgres: $(STAMP)
@@ -52,6 +59,9 @@ test-postgres: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scan_bench.py
+
+spark-bench: $(SPARK_STAMP)
+	$(BIN)/python benchmarks/spark_bench.py
 
 eval: $(STAMP)
 	$(BIN)/python tools/run_eval.py

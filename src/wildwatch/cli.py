@@ -47,7 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="output file (default: JSONL on stdout)")
     p.add_argument("--format", choices=("jsonl", "csv", "parquet"), help="output format (default: from -o)")
     p.add_argument("--input-format", choices=("csv", "jsonl", "parquet"), help="input format (default: extension)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (0 = one per core)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (0 = one per core; local engine)")
+    p.add_argument("--engine", choices=("local", "spark"), default="local",
+                   help="local: this machine's processes (default); spark: Apache Spark (the spark extra), "
+                        "writing a Parquet directory")
+    p.add_argument("--master", help="Spark master: local[N], spark://HOST:PORT, yarn, ... (default local[*])")
     p.add_argument("--id-column", default="id")
     p.add_argument("--text-column")
     p.add_argument("--max-text-bytes", type=int, default=DEFAULT_MAX_TEXT,
@@ -168,6 +172,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
+    if args.engine == "spark":
+        return cmd_scan_spark(args)
+    if args.master:
+        raise ValueError("--master is for --engine spark")
     out_fmt = args.format or (detect_format(args.output) if args.output else "jsonl")
     rows = read_listings(args.input, fmt=args.input_format, id_column=args.id_column, text_column=args.text_column,
                          max_text_bytes=args.max_text_bytes)
@@ -202,6 +210,32 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if progress is not None:
         progress.close()
     sys.stderr.write(summary.table())
+    return 0
+
+
+def cmd_scan_spark(args: argparse.Namespace) -> int:
+    if not args.output:
+        raise ValueError("--engine spark writes a Parquet directory: give it with -o OUTPUT")
+    if (args.format or "parquet") != "parquet":
+        raise ValueError("--engine spark writes Parquet only")
+    try:
+        from .scale.spark import scan_to_parquet, session
+    except ImportError as exc:
+        raise ValueError(f"--engine spark needs the spark extra (pip install 'wildwatch[spark]'): {exc}") from None
+    spark = session(args.master)
+    try:
+        report = scan_to_parquet(spark, args.input, args.output, fmt=args.input_format, id_column=args.id_column,
+                                 text_column=args.text_column, profile=args.profile, release=args.library,
+                                 max_text_bytes=args.max_text_bytes)
+    finally:
+        spark.stop()
+    for error in report.errors:
+        print(f"wildwatch: skipped: {error}", file=sys.stderr)
+    summary = Summary(listings=report.listings, bad_rows=report.bad_rows, warnings=report.warnings,
+                      seconds=report.seconds)
+    summary.verdicts.update(report.verdicts)
+    sys.stderr.write(summary.table())
+    print(f"wrote {report.output} ({report.detectors_built} detector(s) built on the executors)", file=sys.stderr)
     return 0
 
 

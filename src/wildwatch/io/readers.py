@@ -121,7 +121,7 @@ def read_listings(
     return stream
 
 
-def _check_columns(path: str | Path, names: Sequence[str], cols: Columns) -> None:
+def check_columns(path: str | Path, names: Sequence[str], cols: Columns) -> None:
     present = set(names)
     listing = ", ".join(repr(n) for n in names) or "(none)"
     if cols.id not in present:
@@ -167,7 +167,7 @@ def _iter_csv(path: str | Path, cols: Columns) -> Generator[Row | BadRow, None, 
     with _open_csv(path) as fh:
         reader = csv.reader(fh)
         header = _csv_header(path, reader)
-        _check_columns(path, header, cols)
+        check_columns(path, header, cols)
         index: dict[str, int] = {}
         for position, name in enumerate(header):
             index.setdefault(name, position)
@@ -201,32 +201,36 @@ def _iter_csv(path: str | Path, cols: Columns) -> Generator[Row | BadRow, None, 
 _JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
 
 
+def parse_jsonl_line(raw: bytes, line: int, cols: Columns) -> Row | BadRow | None:
+    """One line of JSON Lines (bytes): a `Row`, a `BadRow`, or None for a blank line. A byte-order mark at the
+    start of a line is dropped (files that were concatenated carry one at the start of each part)."""
+    if raw.startswith(_BOM):
+        raw = raw[len(_BOM) :]
+    if not raw.strip():
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return BadRow(line, f"invalid UTF-8 at byte {exc.start} of the line")
+    try:
+        value: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return BadRow(line, f"invalid JSON: {exc.msg} (column {exc.colno})")
+    except RecursionError:
+        return BadRow(line, "invalid JSON: nested too deeply")
+    if not isinstance(value, dict):
+        kind = "null" if value is None else _JSON_TYPES.get(type(value), type(value).__name__)
+        return BadRow(line, f"the JSON value is {kind}, not an object")
+    return build_row(value, line, cols)
+
+
 def _iter_jsonl(path: str | Path, cols: Columns) -> Generator[Row | BadRow, None, None]:
     with gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb") as fh:
         yield _READY
         for line, raw in enumerate(fh, 1):
-            if line == 1 and raw.startswith(_BOM):
-                raw = raw[len(_BOM) :]
-            if not raw.strip():
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield BadRow(line, f"invalid UTF-8 at byte {exc.start} of the line")
-                continue
-            try:
-                value: Any = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield BadRow(line, f"invalid JSON: {exc.msg} (column {exc.colno})")
-                continue
-            except RecursionError:
-                yield BadRow(line, "invalid JSON: nested too deeply")
-                continue
-            if not isinstance(value, dict):
-                kind = "null" if value is None else _JSON_TYPES.get(type(value), type(value).__name__)
-                yield BadRow(line, f"the JSON value is {kind}, not an object")
-                continue
-            yield build_row(value, line, cols)
+            row = parse_jsonl_line(raw, line, cols)
+            if row is not None:
+                yield row
 
 
 # -- Parquet ----------------------------------------------------------------------------------------------------
@@ -242,7 +246,7 @@ def _iter_parquet(path: str | Path, cols: Columns) -> Generator[Row | BadRow, No
     parquet = _parquet_file(path)
     try:
         names = list(parquet.schema_arrow.names)
-        _check_columns(path, names, cols)
+        check_columns(path, names, cols)
         wanted = cols.wanted(names)
         yield _READY
         line = 0

@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import IO, Any, Literal, Self, TextIO
 
-__all__ = ["CSV_COLUMNS", "HIT_FIELDS", "ResultWriter", "open_writer", "result_schema"]
+__all__ = ["CSV_COLUMNS", "HIT_FIELDS", "ResultWriter", "open_writer", "parquet_values", "result_schema"]
 
 CSV_COLUMNS = ("id", "verdict", "score", "library_version", "reasons", "hits", "warnings")
 HIT_FIELDS = ("term", "lang", "kind", "taxon", "product", "start", "end", "normalized")
@@ -160,6 +160,23 @@ def _hit(value: object) -> dict[str, Any]:
     return hit
 
 
+def parquet_values(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A result record's values for the Parquet schema (:func:`result_schema`), checked and converted."""
+    score = record.get("score")
+    hits = record.get("hits")
+    if hits is not None and not isinstance(hits, (list, tuple)):
+        raise TypeError(f"result field 'hits' must be a list, got {type(hits).__name__}")
+    return {
+        "id": _str_or_none(record.get("id")),
+        "verdict": _str_or_none(record.get("verdict")),
+        "score": None if score is None else float(score),
+        "library_version": _str_or_none(record.get("library_version")),
+        "reasons": _strings(record.get("reasons"), "reasons"),
+        "hits": [_hit(h) for h in hits or ()],
+        "warnings": _strings(record.get("warnings"), "warnings"),
+    }
+
+
 def _pyarrow() -> Any:
     import pyarrow  # imported lazily: only Parquet needs pyarrow
 
@@ -197,20 +214,7 @@ class ParquetResultWriter(ResultWriter):
         self._columns: dict[str, list[Any]] = {name: [] for name in CSV_COLUMNS}
 
     def _write(self, record: Mapping[str, Any]) -> None:
-        score = record.get("score")
-        hits = record.get("hits")
-        if hits is not None and not isinstance(hits, (list, tuple)):
-            raise TypeError(f"result field 'hits' must be a list, got {type(hits).__name__}")
-        values = {
-            "id": _str_or_none(record.get("id")),
-            "verdict": _str_or_none(record.get("verdict")),
-            "score": None if score is None else float(score),
-            "library_version": _str_or_none(record.get("library_version")),
-            "reasons": _strings(record.get("reasons"), "reasons"),
-            "hits": [_hit(h) for h in hits or ()],
-            "warnings": _strings(record.get("warnings"), "warnings"),
-        }
-        for name, value in values.items():
+        for name, value in parquet_values(record).items():
             self._columns[name].append(value)
         if len(self._columns["id"]) >= self.batch_rows:
             self._flush()
