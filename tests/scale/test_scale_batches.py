@@ -13,9 +13,8 @@ from wildwatch.scale.batches import (
     LINE,
     SOURCE,
     ScanSpec,
-    decide,
+    decide_columns,
     detector_for,
-    output_columns,
     records,
     release_digest,
     scan_batches,
@@ -52,14 +51,12 @@ def test_jsonl_lines_follow_the_local_reader() -> None:
 def test_decide_keeps_bad_rows_in_order_and_truncates_like_the_local_reader() -> None:
     det = Detector(load_starter())
     s = spec("parquet", max_text_bytes=20)
-    out = list(decide(records({"id": [1, None, 3], "text": ["ivory bangle for sale, real elephant tusk", "x", " "]},
-                              s), det))
-    assert [r["id"] for r in out] == ["1", None, "3"]
-    assert out[0]["warnings"][0].startswith("text truncated to 20 bytes")
-    assert out[1]["error"] == "input: missing id (column 'id')"
-    assert out[2]["error"] == "input: missing or empty text"
-    cols = output_columns(out)
-    assert cols["verdict"][1] is None and cols["error"][0] is None
+    text = "ivory bangle for sale, real elephant tusk"
+    cols = decide_columns(list(records({"id": [1, None, 3], "text": [text, "x", " "]}, s)), det)
+    assert cols["id"] == ["1", None, "3"]
+    assert cols["warnings"][0] == [f"text truncated to 20 bytes (was {len(text)})"]
+    assert cols["error"] == [None, "input: missing id (column 'id')", "input: missing or empty text"]
+    assert cols["verdict"][1:] == [None, None] and cols["verdict"][0] == det.check(text[:20]).verdict
 
 
 def test_the_detector_is_built_once_per_process_and_release() -> None:

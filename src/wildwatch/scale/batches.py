@@ -12,7 +12,7 @@ and reused by every batch and every partition that process scans afterwards (:fu
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -20,7 +20,7 @@ from ..detect.engine import Detector
 from ..detect.library import load_bundle
 from ..io._rows import BadRow, Columns, Row, build_row
 from ..io.readers import parse_jsonl_line
-from ..io.writers import HIT_FIELDS, parquet_values
+from ..io.writers import HIT_FIELDS
 
 #: input records of a batch: ``csv`` (strings decoded as ISO-8859-1 by the reader, so that every byte survives and
 #: is decoded as UTF-8 here), ``jsonl`` (raw lines as bytes) or ``parquet`` (typed values)
@@ -117,41 +117,31 @@ def _bad_id(value: object) -> str | None:
         return None
 
 
-def decide(rows: Iterable[Row | BadRow], detector: Detector) -> Iterator[dict[str, Any]]:
-    """Output records (the local scanner's records, plus ``error``), in input order."""
-    pending: list[Row | BadRow] = []
-
-    def flush() -> Iterator[dict[str, Any]]:
-        good = [r for r in pending if isinstance(r, Row)]
-        decisions = iter(detector.check_many([r.text for r in good]) if good else [])
-        for r in pending:
-            if isinstance(r, BadRow):
-                yield {"id": r.id, "error": r.error}
-                continue
-            record = {"id": r.id, **next(decisions).to_dict()}
-            if r.warnings:
-                record["warnings"] = [*r.warnings, *record.get("warnings", [])]
-            yield record
-        pending.clear()
-
-    for row in rows:
-        pending.append(row)
-        if len(pending) >= CHECK_ROWS:
-            yield from flush()
-    yield from flush()
+OUTPUT_NAMES = ("id", "verdict", "score", "library_version", "reasons", "hits", "warnings", "error")
 
 
-def output_columns(out: Iterable[dict[str, Any]]) -> dict[str, list[Any]]:
-    """Records as columns of the output schema (:data:`OUTPUT_DDL`)."""
-    cols: dict[str, list[Any]] = {}
-    for record in out:
-        if "error" in record:
-            values: dict[str, Any] = {"id": record["id"], "verdict": None, "score": None, "library_version": None,
-                                      "reasons": [], "hits": [], "warnings": [], "error": record["error"]}
-        else:
-            values = {**parquet_values(record), "error": None}
-        for name, value in values.items():
-            cols.setdefault(name, []).append(value)
+def decide_columns(rows: Sequence[Row | BadRow], detector: Detector) -> dict[str, list[Any]]:
+    """The output columns (:data:`OUTPUT_DDL`) for ``rows``, in order: the local scanner's decision for each
+    row (its Parquet record, with the reader's warnings first), and no verdict but an ``error`` for a bad row."""
+    good = [r.text for r in rows if isinstance(r, Row)]
+    decisions = iter([d for i in range(0, len(good), CHECK_ROWS)
+                      for d in detector.check_many(good[i:i + CHECK_ROWS])])
+    cols: dict[str, list[Any]] = {name: [] for name in OUTPUT_NAMES}
+    for r in rows:
+        cols["id"].append(r.id)
+        if isinstance(r, BadRow):
+            for name, value in (("verdict", None), ("score", None), ("library_version", None), ("reasons", []),
+                                ("hits", []), ("warnings", []), ("error", r.error)):
+                cols[name].append(value)
+            continue
+        d = next(decisions)
+        cols["verdict"].append(d.verdict)
+        cols["score"].append(float(d.score))
+        cols["library_version"].append(d.library_version)
+        cols["reasons"].append(list(d.reasons))
+        cols["hits"].append([{name: getattr(h, name) for name in HIT_FIELDS} for h in d.hits])
+        cols["warnings"].append([*r.warnings, *d.warnings])
+        cols["error"].append(None)
     return cols
 
 
@@ -167,5 +157,5 @@ def scan_batches(batches: Iterable[Any], spec: ScanSpec, bundle: Callable[[], by
     for batch in batches:
         if batch.num_rows == 0:
             continue
-        cols = output_columns(decide(records(batch.to_pydict(), spec), detector))
+        cols = decide_columns(list(records(batch.to_pydict(), spec)), detector)
         yield pa.RecordBatch.from_arrays([pa.array(cols[f.name], type=f.type) for f in schema], schema=schema)
