@@ -1,6 +1,6 @@
 """The Spark engine against the local engine on the same input, in one run.
 
-    python benchmarks/spark_bench.py [--mb 100] [--repeats 2] [--write-docs]
+    python benchmarks/spark_bench.py [--mb 100] [--repeats 3] [--write-docs]
 
 * Input: the scan benchmark's synthetic multilingual corpus (``scan_bench.make_corpus``, ~100 MB of text in 20
   languages, 1% obfuscated positives) as one Parquet file with an id column, row groups of 8,192 listings.
@@ -126,7 +126,7 @@ def worker_memory_mb() -> tuple[float, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mb", type=float, default=100.0)
-    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--write-docs", action="store_true")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--src", type=Path, help=argparse.SUPPRESS)
