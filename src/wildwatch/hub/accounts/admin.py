@@ -15,8 +15,11 @@ class ApiKeyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(AuditEntry)
 class AuditAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("created_at", "actor", "organisation", "action", "target")
+    list_display = ("created_at", "seq", "actor", "organisation", "action", "target")
     list_filter = ("action",)
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -81,8 +83,26 @@ class ApiKey(models.Model):
         return "active"
 
 
+class AuditImmutable(Exception):
+    """An attempt to change or delete an audit entry: the log is append-only."""
+
+
+class AuditQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AuditImmutable("audit entries are append-only: they cannot be updated")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditImmutable("audit entries are append-only: they cannot be deleted")
+
+
 class AuditEntry(models.Model):
-    """Who did what, when: every write and every export of confidential data."""
+    """Who did what, when: every write and every export of confidential data.
+
+    Append-only: saving an existing entry, deleting one and bulk updates or deletes raise ``AuditImmutable`` (the
+    admin shows entries read-only). Entries are sealed into a hash chain shortly after they are written
+    (``auditchain.seal``): ``seq`` is the position in the chain, ``payload`` the canonical JSON of the entry as
+    sealed, ``entry_hash`` = SHA-256(``prev_hash`` + newline + ``payload``). The chain's head is anchored outside
+    the database (``auditchain.anchor``), and ``wildwatch hub auditchain verify`` checks both."""
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.SET_NULL)
@@ -91,6 +111,28 @@ class AuditEntry(models.Model):
     target = models.CharField(max_length=200, blank=True)
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    seq = models.BigIntegerField(unique=True, null=True, blank=True, editable=False)
+    payload = models.TextField(blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    entry_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditImmutable("audit entries are append-only: they cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditImmutable("audit entries are append-only: they cannot be deleted")
+
+
+class AuditHead(models.Model):
+    """The sealed chain's head (a single row, locked while sealing)."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+    sealed_at = models.DateTimeField(null=True, blank=True)
