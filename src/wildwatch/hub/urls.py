@@ -20,5 +20,6 @@ urlpatterns = [
     path("campaigns/", include("wildwatch.hub.campaigns.urls")),
     path("signals/", include("wildwatch.hub.signals.urls")),
     path("api/v1/", include(("wildwatch.hub.checks.urls", "api"))),
+    path("", include("wildwatch.hub.ops.urls")),  # /healthz and /readyz, for load balancers and orchestrators
     path("", include("wildwatch.hub.public.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Operations: health endpoints for load balancers and orchestrators, request ids and structured JSON logs."""
