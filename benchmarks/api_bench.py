@@ -69,7 +69,7 @@ def prepare(var: Path) -> tuple[dict[str, str], str]:
     The hub runs the code of this checkout (its ``src`` first on the path), in production mode."""
     path = os.pathsep.join(p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, "PYTHONPATH": path, "WILDWATCH_VAR": str(var), "WILDWATCH_DEBUG": "0",
-           "WILDWATCH_SECRET_KEY": secrets.token_urlsafe(32), "WILDWATCH_API_RATE": "100000000",
+           "WILDWATCH_SECRET_KEY": secrets.token_urlsafe(50), "WILDWATCH_API_RATE": "100000000",
            "WILDWATCH_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
            "DJANGO_SETTINGS_MODULE": "wildwatch.hub.settings"}
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
 from django.utils.html import escape
 
@@ -304,5 +306,8 @@ def test_pages_are_accessible(client: Client, library: dict[str, Taxon]) -> None
         levels = [int(h) for h in re.findall(r"<h([1-6])\b", html)]
         assert levels[0] == 1 and levels.count(1) == 1
         assert all(b - a <= 1 for a, b in pairwise(levels)), (url, levels)
-        assert 'class="skip" href="#main"' in html and ":focus-visible" in html
+        # the styles (a static file: the Content-Security-Policy allows no inline style) show the keyboard focus
+        stylesheet = re.search(r'<link rel="stylesheet" href="/static/([^"]+)"', html)
+        assert 'class="skip" href="#main"' in html and stylesheet
+        assert ":focus-visible" in Path(str(finders.find(stylesheet.group(1)))).read_text(encoding="utf-8")
         assert "http://" not in html.split("<body")[0] and "https://" not in html.split("<body")[0]  # no CDN

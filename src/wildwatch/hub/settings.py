@@ -4,10 +4,18 @@
 |---|---|---|
 | ``DATABASE_URL`` | any database by URL (``sqlite:///path``, ``postgres://user@host/db``) | embedded SQLite in ``var/`` |
 | ``WILDWATCH_SECRET_KEY`` | Django's secret key | a development key (refused when ``WILDWATCH_DEBUG`` is off) |
+| ``WILDWATCH_SECRET_KEY_FILE`` | path of a file holding the secret key instead (a trailing newline is dropped) | unset |
 | ``WILDWATCH_DEBUG`` | ``1`` for development | ``1`` |
 | ``WILDWATCH_ALLOWED_HOSTS`` | comma-separated host names | ``127.0.0.1,localhost`` |
 | ``WILDWATCH_VAR`` | folder for the SQLite file, the signing key and uploads | ``./var`` |
 | ``WILDWATCH_SIGNING_KEY`` | path of the hub's Ed25519 private key (PEM) | ``$WILDWATCH_VAR/signing-key.pem``, made on first use |
+| ``WILDWATCH_AUDIT_ANCHORS`` | append-only file of the audit chain's heads | ``$WILDWATCH_VAR/audit-anchors.jsonl`` |
+| ``WILDWATCH_LOG_LEVEL`` | level of the logs (``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``) | ``WARNING`` |
+| ``WILDWATCH_LOG_FORMAT`` | ``json`` (one object per line) or ``text`` (plain lines, for development) | ``json`` |
+| ``WILDWATCH_ACCESS_LOG`` | ``1``: one ``wildwatch.access`` line per request (INFO, whatever the level); ``0``: none | ``1`` when ``WILDWATCH_DEBUG`` is off, else ``0`` |
+| ``WILDWATCH_HOLD_KEY_FILE`` | path of the HMAC key file of law-enforcement holds | ``$WILDWATCH_VAR/hold-key``, made on first use |
+| ``WILDWATCH_SIGNAL_KEYS`` | folder of the HMAC keys of contact signals (``k1``, ``k2``…) | ``$WILDWATCH_VAR/signal-keys`` |
+| ``WILDWATCH_HTTPS`` | ``1`` behind HTTPS: HSTS (1 year, subdomains), secure cookies, redirect to HTTPS, ``X-Forwarded-Proto`` believed | off |
 """
 
 from __future__ import annotations
@@ -23,11 +31,33 @@ VAR_DIR = Path(os.environ.get("WILDWATCH_VAR", Path.cwd() / "var")).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = os.environ.get("WILDWATCH_DEBUG", "1") == "1"
-SECRET_KEY = os.environ.get("WILDWATCH_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise RuntimeError("WILDWATCH_SECRET_KEY must be set when WILDWATCH_DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+
+
+def _secret(name: str) -> str:
+    """``$NAME``, else the content of the file ``$NAME_FILE`` (a trailing newline dropped), else ``""``."""
+    value, path = os.environ.get(name, ""), os.environ.get(f"{name}_FILE", "")
+    if value and path:
+        raise RuntimeError(f"set {name} or {name}_FILE, not both")
+    if not path:
+        return value
+    try:
+        return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuntimeError(f"{name}_FILE: cannot read {path}: {exc}") from exc
+
+
+SECRET_KEY = _secret("WILDWATCH_SECRET_KEY")
+if not DEBUG:
+    _problem = ("is not set" if not SECRET_KEY else "is the development key" if SECRET_KEY == DEV_SECRET_KEY
+                else "is shorter than 50 characters" if len(SECRET_KEY) < 50 else "")
+    if _problem:
+        raise RuntimeError(
+            f"the hub refuses to start: WILDWATCH_SECRET_KEY (or the file named by WILDWATCH_SECRET_KEY_FILE) "
+            f"{_problem}; with WILDWATCH_DEBUG off it needs a random key of 50 characters or more, e.g. from "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'")
+elif not SECRET_KEY:
+    SECRET_KEY = DEV_SECRET_KEY
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("WILDWATCH_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")]
 
 INSTALLED_APPS = [
@@ -55,9 +85,11 @@ INSTALLED_APPS = [
     "wildwatch.hub.plans",
     "wildwatch.hub.campaigns",
     "wildwatch.hub.signals",
+    "wildwatch.hub.ops",
 ]
 
 MIDDLEWARE = [
+    "wildwatch.hub.ops.middleware.RequestIdMiddleware",  # first: every later log line has the request id
     "django.middleware.security.SecurityMiddleware",
     "wildwatch.hub.checks.middleware.ApiBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,6 +99,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wildwatch.hub.accounts.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "wildwatch.hub.urls"
@@ -144,6 +177,30 @@ WILDWATCH_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("WILDWATCH_TRUSTE
 WILDWATCH_USAGE_FLUSH_SECONDS = float(os.environ.get("WILDWATCH_USAGE_FLUSH_SECONDS", "5"))
 
 SIGNING_KEY_PATH = Path(os.environ.get("WILDWATCH_SIGNING_KEY", VAR_DIR / "signing-key.pem"))
+# The audit chain's heads, appended every five minutes (accounts.auditchain): keep it outside the database's host
+# and backups, e.g. on write-once storage or shipped to a log host.
+WILDWATCH_AUDIT_ANCHORS = Path(os.environ.get("WILDWATCH_AUDIT_ANCHORS", VAR_DIR / "audit-anchors.jsonl"))
+# The HMAC keys of holds and of contact signals: under VAR_DIR unless these name another file or folder (a
+# secrets mount). Same formats as under VAR_DIR (enforcement/identifiers.py, signals/keys.py).
+WILDWATCH_HOLD_KEY_FILE = os.environ.get("WILDWATCH_HOLD_KEY_FILE") or None
+WILDWATCH_SIGNAL_KEYS = os.environ.get("WILDWATCH_SIGNAL_KEYS") or None
+
+# Security headers (SecurityMiddleware, XFrameOptionsMiddleware; the Content-Security-Policy is set by
+# accounts/security.py).
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if os.environ.get("WILDWATCH_HTTPS", "") == "1":
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # The reverse proxy terminates TLS and must set (or overwrite) X-Forwarded-Proto on every request.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    # Probes of load balancers and orchestrators often come over plain HTTP, straight to the hub: no redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$", r"^api/v1/health$"]
 
 # The task queue: django-q2 with the database as broker (retries and schedules on SQLite and PostgreSQL).
 Q_CLUSTER = {
@@ -156,9 +213,23 @@ Q_CLUSTER = {
     "catch_up": False,
 }
 
+# Logs on stderr, one JSON object per line (WILDWATCH_LOG_FORMAT=text: plain lines, for development), with the
+# request id, and e-mail addresses, API keys, passwords, Authorization headers and private keys scrubbed
+# (ops/logs.py). Django's loggers write through the same handler. The access log (one line per request, from
+# ops/middleware.py) is on by default when WILDWATCH_DEBUG is off (runserver prints its own lines).
+LOG_LEVEL = os.environ.get("WILDWATCH_LOG_LEVEL", "WARNING").upper()
+ACCESS_LOG = os.environ.get("WILDWATCH_ACCESS_LOG", "0" if DEBUG else "1") == "1"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("WILDWATCH_LOG_LEVEL", "WARNING")},
+    "filters": {"redact": {"()": "wildwatch.hub.ops.logs.RedactingFilter"}},
+    "formatters": {"json": {"()": "wildwatch.hub.ops.logs.JsonFormatter"},
+                   "text": {"()": "wildwatch.hub.ops.logs.TextFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"],
+                             "formatter": "text" if os.environ.get("WILDWATCH_LOG_FORMAT") == "text" else "json"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "wildwatch.access": {"level": "INFO" if ACCESS_LOG else "WARNING"},
+    },
 }

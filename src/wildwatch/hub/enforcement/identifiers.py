@@ -5,9 +5,9 @@ The same listing or contact spelled differently gives the same identifier: URLs 
 through ``wildwatch.detect.contact_norm``. A WhatsApp or Zalo account is a phone number, so it is one.
 
 Only ``digest(identifier)`` is stored: HMAC-SHA256 keyed with ``settings.WILDWATCH_HOLD_KEY`` or, without it, a
-random key kept in ``VAR_DIR/hold-key`` (made on first use, mode 0600, like the hub's signing key). Without the key,
-a dump of the database cannot be checked against guessed phone numbers. Changing the key makes every stored hold
-stop matching: keep it with the hub's other secrets.
+random key kept in ``VAR_DIR/hold-key`` or the file ``WILDWATCH_HOLD_KEY_FILE`` names (made on first use, mode 0600,
+like the hub's signing key). Without the key, a dump of the database cannot be checked against guessed phone
+numbers. Changing the key makes every stored hold stop matching: keep it with the hub's other secrets.
 """
 
 from __future__ import annotations
@@ -114,7 +114,8 @@ def region_of(countries: Iterable[str]) -> str | None:
 
 
 def _key_path() -> Path:
-    return Path(settings.VAR_DIR) / KEY_FILE
+    configured = getattr(settings, "WILDWATCH_HOLD_KEY_FILE", None)  # a secrets mount, say
+    return Path(configured) if configured else Path(settings.VAR_DIR) / KEY_FILE
 
 
 def hold_key() -> bytes:

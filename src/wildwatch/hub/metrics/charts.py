@@ -26,6 +26,9 @@ Series = Sequence[tuple[date, float]]
 PALETTE = ["#1f4d2b", "#b35806", "#2c7bb6", "#7b3294", "#a40000", "#4d4d4d", "#1a9850", "#d6604d"]
 _RC: Any = {"svg.fonttype": "none", "svg.hashsalt": "wildwatch", "font.size": 9.0, "font.family": "DejaVu Sans"}
 _XML_HEADER = re.compile(r"^.*?(?=<svg)", re.S)
+_STYLE_ATTR = re.compile(r'style="([^"]*)"')
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
+_RULE_BODY = re.compile(r"\*\s*\{([^}]*)\}")  # the declarations of the stylesheet's one rule, ``*{…}``
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
 
@@ -33,11 +36,27 @@ def _escape(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
+def _attributes(declarations: str) -> str:
+    """``fill: #fff; stroke: #000`` as SVG presentation attributes (``fill="#fff" stroke="#000"``)."""
+    pairs = (d.split(":", 1) for d in declarations.split(";") if ":" in d)
+    return " ".join(f'{name.strip()}="{_escape(value.strip())}"' for name, value in pairs)
+
+
+def _without_inline_styles(svg: str) -> str:
+    """Matplotlib's SVG, with no ``style`` attribute and no ``<style>`` element: the hub's Content-Security-Policy
+    blocks both in an inline ``<svg>``. Its properties (fill, stroke…, fonts) are all presentation attributes; its
+    one rule (``*{stroke-linejoin: round; stroke-linecap: butt}``) moves onto the root, whence it is inherited."""
+    svg = _STYLE_ATTR.sub(lambda match: _attributes(match.group(1)), svg)
+    root = _attributes(";".join(_RULE_BODY.findall("".join(_STYLE_ELEMENT.findall(svg)))))
+    svg = _STYLE_ELEMENT.sub("", svg)
+    return svg.replace("<svg ", f"<svg {root} ", 1) if root else svg
+
+
 def _to_svg(fig: Figure, title: str, element_id: str) -> str:
     buffer = io.StringIO()
     with matplotlib.rc_context(_RC):
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    svg = _XML_HEADER.sub("", buffer.getvalue(), count=1)
+    svg = _without_inline_styles(_XML_HEADER.sub("", buffer.getvalue(), count=1))
     label = _escape(title)
     ident = f' id="{_escape(element_id)}"' if element_id else ""
     return svg.replace("<svg ", f'<svg{ident} role="img" aria-label="{label}" class="chart" ', 1).replace(

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from wildwatch.hub.accounts.permissions import roles_required
 from wildwatch.hub.accounts.roles import COALITION, MEMBERS
+from wildwatch.hub.accounts.security import HEADER as CSP
+from wildwatch.hub.accounts.security import document_policy, policy, style_hashes
 from wildwatch.hub.accounts.services import audit, roles_of
 
 from . import report as reports
@@ -85,13 +87,18 @@ def report_new(request: HttpRequest) -> HttpResponseBase:
             response["Content-Disposition"] = f'inline; filename="draft-{data["start"]}-{data["end"]}.pdf"'
             return response
         context.update(preview=html, draft=draft, query=request.GET.urlencode())
-    return render(request, "metrics/report_new.html", context)
+    page = render(request, "metrics/report_new.html", context)
+    if "preview" in context:  # the draft's iframe (srcdoc) inherits this page's policy: allow its own styles
+        page[CSP] = policy({"style-src": style_hashes(context["preview"])})
+    return page
 
 
 @roles_required(COALITION | MEMBERS)
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     frozen = get_object_or_404(ProgressReport.objects.defer("pdf"), pk=pk)
-    return HttpResponse(frozen.html, content_type="text/html; charset=utf-8")
+    response = HttpResponse(frozen.html, content_type="text/html; charset=utf-8")
+    response[CSP] = document_policy(frozen.html)
+    return response
 
 
 @roles_required(COALITION | MEMBERS)

@@ -2,10 +2,10 @@
 
 Phone numbers are a small space: anyone holding the key could hash every number and reverse the signals. So a
 contact's HMAC never leaves the hub (members do not pull contact signals) and contacts are matched on the hub only.
-Keys live in files under ``VAR_DIR/signal-keys/`` (mode 0600, one per key id: ``k1``, ``k2``…); the newest is the
-current one, used for new signals. Each contact signal stores its key's id; a check hashes a contact with every key
-that active signals still use, so a rotation never stops old signals from matching. Back the folder up with the
-hub's other secrets: a lost key makes its signals unmatchable.
+Keys live in files under ``VAR_DIR/signal-keys/``, or in the folder ``WILDWATCH_SIGNAL_KEYS`` names (mode 0600, one
+per key id: ``k1``, ``k2``…); the newest is the current one, used for new signals. Each contact signal stores its
+key's id; a check hashes a contact with every key that active signals still use, so a rotation never stops old
+signals from matching. Back the folder up with the hub's other secrets: a lost key makes its signals unmatchable.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ _ID = re.compile(r"k(\d{1,6})")
 
 
 def _folder() -> Path:
-    return Path(settings.VAR_DIR) / FOLDER
+    configured = getattr(settings, "WILDWATCH_SIGNAL_KEYS", None)  # a secrets mount, say
+    return Path(configured) if configured else Path(settings.VAR_DIR) / FOLDER
 
 
 def _ids() -> list[str]:
