@@ -15,12 +15,16 @@
 | ``WILDWATCH_ACCESS_LOG`` | ``1``: one ``wildwatch.access`` line per request (INFO, whatever the level); ``0``: none | ``1`` when ``WILDWATCH_DEBUG`` is off, else ``0`` |
 | ``WILDWATCH_HOLD_KEY_FILE`` | path of the HMAC key file of law-enforcement holds | ``$WILDWATCH_VAR/hold-key``, made on first use |
 | ``WILDWATCH_SIGNAL_KEYS`` | folder of the HMAC keys of contact signals (``k1``, ``k2``…) | ``$WILDWATCH_VAR/signal-keys`` |
+| ``WILDWATCH_LOGIN_FAILURES`` | failed logins for one user name from one address before a lockout | ``5`` |
+| ``WILDWATCH_LOCKOUT_MINUTES`` | how long a lockout lasts | ``15`` |
+| ``WILDWATCH_SESSION_HOURS`` | a signed-in session expires after this many hours | ``12`` |
 | ``WILDWATCH_HTTPS`` | ``1`` behind HTTPS: HSTS (1 year, subdomains), secure cookies, redirect to HTTPS, ``X-Forwarded-Proto`` believed | off |
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -86,6 +90,7 @@ INSTALLED_APPS = [
     "wildwatch.hub.campaigns",
     "wildwatch.hub.signals",
     "wildwatch.hub.ops",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -97,10 +102,27 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wildwatch.hub.accounts.lockout.PrivilegeSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wildwatch.hub.accounts.security.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
+
+# Accounts: failed logins throttled and locked out (django-axes; accounts/lockout.py), sessions that expire and
+# are rotated when privileges change.
+AUTHENTICATION_BACKENDS = ["wildwatch.hub.accounts.lockout.LockoutBackend",
+                           "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("WILDWATCH_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("WILDWATCH_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "wildwatch.hub.reports.abuse.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+SESSION_COOKIE_AGE = int(float(os.environ.get("WILDWATCH_SESSION_HOURS", "12")) * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 ROOT_URLCONF = "wildwatch.hub.urls"
 WSGI_APPLICATION = "wildwatch.hub.wsgi.application"
