@@ -151,9 +151,12 @@ def test_concurrent_writers_and_sealers_make_one_chain(anchors: Path) -> None:
     from django.db import connections
 
     errors: list[BaseException] = []
+    start = threading.Barrier(4)
 
     def work(i: int) -> None:
         try:
+            start.wait()
+            auditchain.seal()  # the first seal ever, by all four at once
             for j in range(15):
                 services.audit("test.concurrent", target=f"{i}-{j}")
                 if j % 5 == 4:

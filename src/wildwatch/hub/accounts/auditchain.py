@@ -56,7 +56,9 @@ def _lock_head() -> AuditHead:
     """The head row, locked until the end of the transaction: a no-op update takes the row lock on PostgreSQL and
     the write lock on SQLite, so two sealers never interleave."""
     if not AuditHead.objects.filter(pk=1).update(seq=F("seq")):
+        # the first seal ever (or after a flush): whoever creates the row holds its lock; the others wait here
         AuditHead.objects.get_or_create(pk=1)
+        AuditHead.objects.filter(pk=1).update(seq=F("seq"))
     return AuditHead.objects.get(pk=1)
 
 

@@ -33,6 +33,15 @@ class LockoutBackend(AxesStandaloneBackend):  # type: ignore[misc]
         return None
 
 
+def client_address(request: HttpRequest) -> str | None:
+    """The client address axes counts failures by (``AXES_CLIENT_IP_CALLABLE``): the report form's
+    (``reports.abuse.client_ip``), or None when the request has none (a programmatic login)."""
+    from wildwatch.hub.reports.abuse import client_ip
+
+    address = client_ip(request)
+    return None if address == "unknown" else address
+
+
 def audit_lockout(sender: Any, request: HttpRequest | None = None, username: str | None = None,
                   ip_address: str | None = None, **kwargs: Any) -> None:
     """``axes.signals.user_locked_out`` receiver: the lockout goes to the audit log."""

@@ -94,7 +94,9 @@ def _lock_log() -> None:
     row, so writers never deadlock and their log entries become visible in ``seq`` order."""
     assert transaction.get_connection().in_atomic_block, "the log's lock is taken inside the writing transaction"
     if not LogCounter.objects.filter(pk=1).update(last=F("last")):
+        # the first writer ever (or after a flush): whoever creates the row holds its lock; the others wait here
         LogCounter.objects.get_or_create(pk=1)
+        LogCounter.objects.filter(pk=1).update(last=F("last"))
 
 
 def log(signal: Signal, op: str) -> LogEntry:
