@@ -19,6 +19,9 @@
 | ``WILDWATCH_LOCKOUT_MINUTES`` | how long a lockout lasts | ``15`` |
 | ``WILDWATCH_SESSION_HOURS`` | a signed-in session expires after this many hours | ``12`` |
 | ``WILDWATCH_HTTPS`` | ``1`` behind HTTPS: HSTS (1 year, subdomains), secure cookies, redirect to HTTPS, ``X-Forwarded-Proto`` believed | off |
+| ``WILDWATCH_RETAIN_REPORTER_EMAIL_DAYS`` | reporters' e-mail addresses are erased this many days after the report's case was closed (or after the report, while the case is open) | ``365`` |
+| ``WILDWATCH_RETAIN_CASE_CONTENT_DAYS`` | a closed case's listing text, seller details, reporters' notes and screenshots are erased this many days after it was closed | ``365`` |
+| ``WILDWATCH_RETAIN_VOLUNTEER_DAYS`` | a volunteer's account is anonymised this many days after their last activity | ``365`` |
 """
 
 from __future__ import annotations
@@ -117,7 +120,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("WILDWATCH_LOGIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("WILDWATCH_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "wildwatch.hub.reports.abuse.client_ip"
+AXES_CLIENT_IP_CALLABLE = "wildwatch.hub.accounts.lockout.client_address"
+AXES_DISABLE_ACCESS_LOG = True  # failures only: no record of every successful login (address, browser) to retain
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 SESSION_COOKIE_AGE = int(float(os.environ.get("WILDWATCH_SESSION_HOURS", "12")) * 3600)
@@ -255,3 +259,10 @@ LOGGING = {
         "wildwatch.access": {"level": "INFO" if ACCESS_LOG else "WARNING"},
     },
 }
+
+# Retention of personal data (review/retention.py, docs: "Retention of personal data"): days after which the purge
+# (daily, and ``wildwatch hub purge``) erases it; anything under a law-enforcement hold or in an evidence package
+# is kept.
+WILDWATCH_RETAIN_REPORTER_EMAIL_DAYS = int(os.environ.get("WILDWATCH_RETAIN_REPORTER_EMAIL_DAYS", "365"))
+WILDWATCH_RETAIN_CASE_CONTENT_DAYS = int(os.environ.get("WILDWATCH_RETAIN_CASE_CONTENT_DAYS", "365"))
+WILDWATCH_RETAIN_VOLUNTEER_DAYS = int(os.environ.get("WILDWATCH_RETAIN_VOLUNTEER_DAYS", "365"))

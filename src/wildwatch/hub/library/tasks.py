@@ -20,6 +20,7 @@ SCHEDULES: dict[str, tuple[str, str, int]] = {
     "release idle review claims": ("wildwatch.hub.review.tasks.expire_claims", Schedule.MINUTES, 10),
     "expire shared signals": ("wildwatch.hub.signals.services.expire", Schedule.HOURLY, 0),
     "seal and anchor the audit chain": ("wildwatch.hub.accounts.auditchain.seal_and_anchor", Schedule.MINUTES, 5),
+    "purge expired personal data": ("wildwatch.hub.review.retention.purge_task", Schedule.DAILY, 0),
 }
 
 

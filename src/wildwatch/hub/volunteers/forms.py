@@ -122,3 +122,23 @@ class SubmissionForm(forms.Form):
             self.data = data
         else:
             self.data = {**self.data, "token": token}
+
+
+class DeleteAccountForm(forms.Form):
+    """The confirmation of a volunteer's request to delete their account: their password and a tick."""
+
+    password = forms.CharField(label=_("Your password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    confirm = forms.BooleanField(label=_("I understand: my account and my personal data are deleted for good. My "
+                                         "reports stay, without my name."))
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."), code="wrong_password")
+        return str(password)
+

@@ -9,4 +9,7 @@ urlpatterns = [
     path("quiz/", views.quiz, name="quiz"),
     path("submit/", views.submit, name="submit"),
     path("reports/<int:pk>/", views.report, name="report"),
+    path("my-data/", views.my_data, name="my_data"),
+    path("my-data/download/", views.download_data, name="download_data"),
+    path("my-data/delete/", views.delete_account, name="delete_account"),
 ]

@@ -4,25 +4,31 @@ nothing of the keyword library."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
 
 from wildwatch.hub.accounts.permissions import public, roles_required
 from wildwatch.hub.accounts.roles import Role
+from wildwatch.hub.accounts.services import audit
 from wildwatch.hub.public.services import PRODUCT_LABELS
 from wildwatch.hub.reports.services import STAGES, ReportError
+from wildwatch.hub.review import retention
 from wildwatch.hub.training import services as training
 from wildwatch.hub.training.views import passed_required, quiz_page
 
-from . import services
-from .forms import RegistrationForm, SubmissionForm
+from . import privacy, services
+from .forms import DeleteAccountForm, RegistrationForm, SubmissionForm
 
 VOLUNTEERS = {Role.VOLUNTEER}
 PAGE_SIZE = 50
@@ -111,3 +117,54 @@ def submit(request: HttpRequest) -> HttpResponse:
                                         "%(count)s addresses were not reported again: you had already reported "
                                         "them.", len(filed.skipped)) % {"count": len(filed.skipped)})
     return redirect("volunteers:home")
+
+
+# --- the volunteer's own data: download and deletion ----------------------------------------------------------------
+
+
+def _my_data_page(request: HttpRequest, form: DeleteAccountForm, status: int = 200) -> HttpResponse:
+    return render(request, "volunteers/my_data.html", {
+        "form": form, "may_delete": privacy.may_erase_self(request.user),
+        "reports": services.reports_of(request.user).count(),
+        "volunteer_days": retention.period("volunteer").days, "case_days": retention.period("case_content").days},
+        status=status)
+
+
+@roles_required(VOLUNTEERS)
+@require_GET
+def my_data(request: HttpRequest) -> HttpResponse:
+    """What the hub keeps about the volunteer, how long; the download, and the deletion form."""
+    return _my_data_page(request, DeleteAccountForm(request.user))
+
+
+@roles_required(VOLUNTEERS)
+@require_GET
+def download_data(request: HttpRequest) -> HttpResponse:
+    """A JSON file of everything the hub holds about the signed-in volunteer (and nobody else). Audited."""
+    data = privacy.export(request.user)
+    audit("volunteer.export", actor=request.user, target=f"user:{request.user.pk}", reports=len(data["reports"]))
+    body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+    response = HttpResponse(body + "\n", content_type="application/json; charset=utf-8")
+    name = f"wildwatch-my-data-{timezone.now():%Y%m%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@roles_required(VOLUNTEERS)
+@require_POST
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """The volunteer's account and personal data erased (their password and a tick confirm it), their reports
+    kept anonymous; then they are signed out."""
+    form = DeleteAccountForm(request.user, request.POST)
+    if not privacy.may_erase_self(request.user):
+        messages.error(request, _("Your account has other roles than cyber spotter: ask your organisation's "
+                                  "administrators to delete it."))
+        return _my_data_page(request, form, status=403)
+    if not form.is_valid():
+        return _my_data_page(request, form, status=422)
+    privacy.erase(request.user)
+    logout(request)
+    messages.success(request, _("Your account and your personal data were deleted. Thank you for your reports."))
+    return redirect("/")
+
