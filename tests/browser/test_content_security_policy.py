@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from browser_helpers import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,14 +35,6 @@ def _watched(page: Any) -> list[str]:
 
 def _violations(page: Any, messages: list[str]) -> list[str]:
     return [*messages, *page.evaluate("window.__csp || []")]
-
-
-def _login(page: Any, base: str, username: str, path: str = "/accounts/login/") -> None:
-    page.goto(base + path)
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.locator("form [type=submit]").last.click()
 
 
 def _png() -> bytes:
@@ -83,7 +76,7 @@ def test_pages_work_without_any_policy_violation(live_server: Any, page: Any, sh
     page.wait_for_selector("datalist#species-names option[value='African elephant']", state="attached")
 
     # the review case page: the screenshot is blurred until the button reveals it
-    _login(page, base, "cara")
+    login(page, base, "cara")
     page.goto(base + reverse("review:case", args=[report.case.pk]))
     image = f"#shot-{report.pk}"
     assert "blur" in page.eval_on_selector(image, "el => getComputedStyle(el).filter")
@@ -108,7 +101,7 @@ def test_pages_work_without_any_policy_violation(live_server: Any, page: Any, sh
 
     # the Django admin: its scripts are static files too
     page.context.clear_cookies()
-    _login(page, base, "root", "/admin/login/")
+    login(page, base, "root", "/admin/login/")
     page.goto(base + "/admin/accounts/organisation/")
     page.wait_for_selector("#result_list")
     page.locator("#action-toggle").check()  # admin/js/actions.js at work

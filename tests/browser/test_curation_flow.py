@@ -5,18 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from browser_helpers import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "correct-horse-battery-9"
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
 
 
 def _logout(page: Any) -> None:
@@ -37,7 +30,7 @@ def test_propose_approve_publish_and_diff(live_server: Any, page: Any, shot: Any
     base = live_server.url
 
     # Alice proposes a new code word
-    _login(page, base, "alice")
+    login(page, base, "alice")
     page.goto(base + "/library/propose/")
     page.fill("#id_term", "moon tusk")
     page.fill("#id_lang", "en")
@@ -52,7 +45,7 @@ def test_propose_approve_publish_and_diff(live_server: Any, page: Any, shot: Any
     _logout(page)
 
     # Bruno approves it
-    _login(page, base, "bruno")
+    login(page, base, "bruno")
     page.goto(base + "/library/proposals/")
     row = page.locator("tr", has_text="moon tusk")
     with page.expect_navigation():

@@ -8,18 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_helpers import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "correct-horse-battery-9"
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
 
 
 def _logout(page: Any) -> None:
@@ -69,7 +62,7 @@ def test_refer_claim_remove_and_the_reporter_sees_it(live_server: Any, page: Any
     base = live_server.url
 
     # the analyst refers the case from triage
-    _login(page, base, "ana")
+    login(page, base, "ana")
     page.goto(base + "/review/triage/")
     row = page.locator(f"tr[data-case='{case.pk}']")
     assert "prohibited product (+40)" in row.inner_text()
@@ -81,7 +74,7 @@ def test_refer_claim_remove_and_the_reporter_sees_it(live_server: Any, page: Any
     _logout(page)
 
     # the reviewer claims it from the queue: the screenshot is blurred until clicked
-    _login(page, base, "rita")
+    login(page, base, "rita")
     page.goto(base + "/review/queue/")
     assert page.locator("#count-open").inner_text() == "1"
     shot(page, "review-2-queue")

@@ -5,18 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from browser_helpers import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "correct-horse-battery-9"
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/accounts/login/?next=/signals/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
 
 
 def test_share_signals_then_resolve_a_dispute(live_server: Any, page: Any, shot: Any, settings: Any) -> None:
@@ -31,7 +24,7 @@ def test_share_signals_then_resolve_a_dispute(live_server: Any, page: Any, shot:
                         password=PASSWORD)
     base = live_server.url
 
-    _login(page, base, "bs-admin")
+    login(page, base, "bs-admin", "/accounts/login/?next=/signals/")
     assert "Browser Market does not share signals yet." in page.inner_text("main")
     with page.expect_navigation():
         page.get_by_role("button", name="Share signals").click()
@@ -50,7 +43,7 @@ def test_share_signals_then_resolve_a_dispute(live_server: Any, page: Any, shot:
     assert Signal.objects.get(pk=signal.pk).status == Status.DISPUTED
 
     page.context.clear_cookies()
-    _login(page, base, "bs-analyst")
+    login(page, base, "bs-analyst", "/accounts/login/?next=/signals/")
     row = page.locator(f"#disputed-{signal.pk}")
     assert "an antique with papers" in row.inner_text() and "bs-market" not in page.content()
     row.locator("input[name=note]").fill("seen the listing: ivory, no papers")

@@ -9,18 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_helpers import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "correct-horse-battery-9"
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
 
 
 def test_a_volunteer_downloads_their_data_and_deletes_their_account(live_server: Any, page: Any, shot: Any,
@@ -40,7 +33,7 @@ def test_a_volunteer_downloads_their_data_and_deletes_their_account(live_server:
     reports.file_report("volunteer", "https://bshop.example/item/5", reporter=other, notes="Olek's notes")
     base = live_server.url
 
-    _login(page, base, "mira")
+    login(page, base, "mira")
     page.goto(base + "/volunteers/")
     with page.expect_navigation():
         page.locator("#my-data-link").click()
@@ -76,7 +69,7 @@ def test_a_volunteer_downloads_their_data_and_deletes_their_account(live_server:
 
     page.goto(base + "/volunteers/my-data/")
     assert "/accounts/login/" in page.url  # signed out
-    _login(page, base, "mira")
+    login(page, base, "mira")
     assert "/accounts/login/" in page.url  # the account is gone
 
     gone = get_user_model().objects.get(pk=user.pk)

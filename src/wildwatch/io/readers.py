@@ -82,6 +82,17 @@ def detect_format(path: str | Path, explicit: str | None = None) -> Format:
     )
 
 
+def listing_columns(*, id_column: str = "id", text_column: str | None = None, title_column: str = "title",
+                    description_column: str = "description", max_text_bytes: int = 1 << 20,
+                    extra_columns: Sequence[str] = ()) -> Columns:
+    """Which columns hold the id and the text (see the module docstring); shared with the Spark engine."""
+    if max_text_bytes < 1:
+        raise ValueError(f"max_text_bytes must be at least 1, got {max_text_bytes}")
+    return Columns(id=id_column, text=text_column or "text", text_explicit=text_column is not None,
+                   title=title_column, description=description_column, extra=tuple(extra_columns),
+                   max_text_bytes=max_text_bytes)
+
+
 def read_listings(
     path: str | Path,
     *,
@@ -98,20 +109,12 @@ def read_listings(
     Raises `ValueError` at once for an unknown format or when the header (CSV) or schema (Parquet) lacks the id
     column, a text source or an extra column; `OSError` when the file cannot be opened.
     """
-    if max_text_bytes < 1:
-        raise ValueError(f"max_text_bytes must be at least 1, got {max_text_bytes}")
+    cols = listing_columns(id_column=id_column, text_column=text_column, title_column=title_column,
+                           description_column=description_column, max_text_bytes=max_text_bytes,
+                           extra_columns=extra_columns)
     kind = detect_format(path, fmt)
     if kind == "parquet" and _is_gzip(path):
         raise ValueError(f"{path}: gzip-compressed Parquet is not supported")
-    cols = Columns(
-        id=id_column,
-        text=text_column or "text",
-        text_explicit=text_column is not None,
-        title=title_column,
-        description=description_column,
-        extra=tuple(extra_columns),
-        max_text_bytes=max_text_bytes,
-    )
     readers = {"csv": _iter_csv, "jsonl": _iter_jsonl, "parquet": _iter_parquet}
     stream = readers[kind](path, cols)
     # Each reader opens the file once, checks its header, then yields _READY: so header errors raise here, at

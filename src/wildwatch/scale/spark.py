@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..detect.library import Library, load_bundle, load_path
 from ..io._rows import Columns
-from ..io.readers import check_columns, detect_format
+from ..io.readers import check_columns, detect_format, listing_columns
 from .batches import CORRUPT, LINE, OUTPUT_DDL, SOURCE, Kind, ScanSpec, release_digest, scan_batches
 
 if TYPE_CHECKING:
@@ -63,10 +63,8 @@ def release_bundle(release: Release) -> bytes:
 
 def columns(*, id_column: str = "id", text_column: str | None = None, title_column: str = "title",
             description_column: str = "description", max_text_bytes: int = 1 << 20) -> Columns:
-    if max_text_bytes < 1:
-        raise ValueError(f"max_text_bytes must be at least 1, got {max_text_bytes}")
-    return Columns(id=id_column, text=text_column or "text", text_explicit=text_column is not None,
-                   title=title_column, description=description_column, extra=(), max_text_bytes=max_text_bytes)
+    return listing_columns(id_column=id_column, text_column=text_column, title_column=title_column,
+                           description_column=description_column, max_text_bytes=max_text_bytes)
 
 
 def _scan(df: DataFrame, bundle: bytes, spec: ScanSpec, builds: Accumulator[int] | None) -> DataFrame:
