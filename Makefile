@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SPARK_STAMP := $(VENV)/.spark
 
-.PHONY: run scan-demo test test-postgres lint typecheck unit bench spark-bench eval clean
+.PHONY: audit run scan-demo test test-postgres lint typecheck unit bench spark-bench eval clean
 
 # pdqhash (PDQ image hashes, wildwatch.signals) is published as source only: it is compiled (C++, so g++ is needed)
 # against the locked numpy with these pinned build tools, without build isolation, before the rest of the lock.
@@ -41,14 +41,20 @@ run: $(STAMP)
 scan-demo: $(STAMP)
 	$(BIN)/wildwatch scan src/wildwatch/data/demo/listings.jsonl -o demo-results.jsonl --workers 2
 
-# The whole test suite: lint, types, then every test (the Spark tests included, in local mode).
-test: $(SPARK_STAMP) lint typecheck unit
+# The whole test suite: lint (with security rules), types, the dependency audit, then every test (the Spark tests
+# included, in local mode).
+test: $(SPARK_STAMP) lint typecheck audit unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
 
 typecheck: $(SPARK_STAMP)
 	$(BIN)/mypy
+
+# pip-audit over requirements-spark.lock with the reasoned ignore list audit-ignore.toml (tools/audit_deps.py);
+# WILDWATCH_AUDIT_REQUIRED=1 fails when no vulnerability service can be reached.
+audit: $(SPARK_STAMP)
+	$(BIN)/python tools/audit_deps.py
 
 unit: $(SPARK_STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadgroup -p no:cacheprovider $(PYTEST_ARGS)

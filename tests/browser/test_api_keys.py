@@ -9,6 +9,7 @@ import urllib.request
 from typing import Any
 
 import pytest
+from browser_helpers import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,11 +37,7 @@ def test_create_use_rotate_revoke_and_see_usage(live_server: Any, page: Any, sho
     accounts.add_member(org, "maya", "member_admin", password=PASSWORD)
     base = live_server.url
 
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", "maya")
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
+    login(page, base, "maya")
     with page.expect_navigation():
         page.get_by_role("link", name="API keys").click()
     page.select_option("#id_platform", label="Browser Shop")

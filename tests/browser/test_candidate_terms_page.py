@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from browser_helpers import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,11 +29,7 @@ def test_propose_a_candidate_term(live_server: Any, page: Any, shot: Any, settin
                                 action="removed_listing" if n < 12 else "no_violation")
     candidates.forget()
 
-    page.goto(live_server.url + "/accounts/login/?next=/library/candidates/")
-    page.fill("#id_username", "bc-analyst")
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
+    login(page, live_server.url, "bc-analyst", "/accounts/login/?next=/library/candidates/")
     row = page.locator("#candidate-1")
     assert row.locator("th").inner_text() == "xiangya hand made"
     row.locator("input[name=lang]").fill("zh")

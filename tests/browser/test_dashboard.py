@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_helpers import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,11 +37,7 @@ def test_filter_the_dashboard_by_member(live_server: Any, page: Any, shot: Any, 
     _trade()
     base = live_server.url
 
-    page.goto(base + "/accounts/login/?next=/metrics/dashboard/")
-    page.fill("#id_username", "ana")
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
+    login(page, base, "ana", "/accounts/login/?next=/metrics/dashboard/")
     assert page.url.endswith("/metrics/dashboard/")
     page.fill("#id_start", "2026-01-01")
     page.fill("#id_end", "2026-03-31")

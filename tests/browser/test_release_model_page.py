@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_helpers import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,11 +31,7 @@ def test_upload_and_ship_a_model(live_server: Any, page: Any, shot: Any, setting
         tmp_path / "model.json.gz")
     (tmp_path / "not-a-model.json").write_text("{}", encoding="utf-8")
 
-    page.goto(live_server.url + "/accounts/login/?next=/library/model/")
-    page.fill("#id_username", "bm-analyst")
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
+    login(page, live_server.url, "bm-analyst", "/accounts/login/?next=/library/model/")
     assert "No model is set" in page.inner_text("#current-model")
     page.set_input_files("#id_artefact", str(tmp_path / "not-a-model.json"))
     with page.expect_navigation():

@@ -68,3 +68,14 @@ def keys(db: Any) -> dict[str, str]:
     _, engineer = services.create_api_key("api-market", role="engineer")
     _, reviewer = services.create_api_key("api-market", role="reviewer")
     return {"engineer": engineer, "reviewer": reviewer}
+
+
+@pytest.fixture
+def admin_client(admin_user: Any) -> Any:
+    """pytest-django's ``admin_client``, signed in with the second factor the hub asks of every superuser."""
+    from django.test import Client
+    from login_helpers import force_login
+
+    client = Client()
+    force_login(client, admin_user)
+    return client

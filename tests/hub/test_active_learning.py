@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from login_helpers import login
 
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import AuditEntry
@@ -73,7 +74,7 @@ def test_cases_are_scored_and_the_queue_follows_the_members_choice(model_path: P
     assert default[0] == late.pk  # urgency: overdue first, then severity and due time
 
     admin = Client()
-    assert admin.login(username="user-member_admin", password=password)
+    assert login(admin, "user-member_admin", password)
     page = admin.get(reverse("review:settings")).content.decode()
     assert 'name="queue_order"' in page and "least sure" in page
     response = admin.post(reverse("review:settings"), {"sla_hours": "24", "queue_order": "uncertain"})

@@ -14,6 +14,7 @@ from django.core.cache import caches
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
+from login_helpers import login
 
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import ApiKey, AuditEntry
@@ -30,7 +31,7 @@ def _fresh_cache() -> None:
 
 def admin(role_users: dict[str, Any], password: str) -> Client:
     client = Client()
-    assert client.login(username="user-member_admin", password=password)
+    assert login(client, "user-member_admin", password)
     return client
 
 
@@ -114,7 +115,7 @@ def test_only_the_companys_own_admins(role_users: dict[str, Any], password: str,
     assert foreign.prefix not in client.get("/accounts/keys/").content.decode()
     for role in ("engineer", "reviewer", "analyst", "officer", "volunteer"):
         other = Client()
-        other.login(username=f"user-{role}", password=password)
+        login(other, f"user-{role}", password)
         assert other.get("/accounts/keys/").status_code == 403
     assert Client().get("/accounts/keys/").status_code == 302  # to the login page
 

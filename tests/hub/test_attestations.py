@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from login_helpers import login
 
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import AuditEntry
@@ -35,7 +36,7 @@ def people(db: Any) -> dict[str, Any]:
 
 def client(user: Any) -> Client:
     c = Client()
-    assert c.login(username=user.username, password=PASSWORD)
+    assert login(c, user.username, PASSWORD)
     return c
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from login_helpers import login
 from openpyxl import Workbook
 
 from wildwatch.hub.accounts.models import AuditEntry
@@ -140,7 +141,7 @@ def test_only_analysts_may_propose_by_file(role_users: dict[str, Any]) -> None:
 
 def test_the_import_page(analyst: Any, password: str) -> None:
     client = Client()
-    client.login(username=analyst.username, password=password)
+    login(client, analyst.username, password)
     assert client.get("/library/import/").status_code == 200
     rows = [GOOD[0], ["bad", "en", "name"] + [""] * 8]
     bad = client.post("/library/import/", {"file": _upload(_csv(rows), "t.csv")})

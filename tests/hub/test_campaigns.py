@@ -13,6 +13,7 @@ import pytest
 from django.core.cache import caches
 from django.test import Client
 from django.utils import timezone
+from login_helpers import login as sign_in
 
 from wildwatch.detect.engine import Detector
 from wildwatch.detect.library import load_starter
@@ -168,7 +169,7 @@ def test_releases_ship_the_running_and_upcoming_campaigns(db: Any) -> None:
 
 def login(role: str, password: str) -> Client:
     client = Client()
-    assert client.login(username=f"user-{role}", password=password)
+    assert sign_in(client, f"user-{role}", password)
     return client
 
 

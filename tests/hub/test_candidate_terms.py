@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from login_helpers import login
 
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.library import candidates
@@ -35,7 +36,7 @@ def outcomes(db: Any) -> None:
 
 def _analyst(password: str) -> Client:
     client = Client()
-    assert client.login(username="user-analyst", password=password)
+    assert login(client, "user-analyst", password)
     return client
 
 
@@ -76,6 +77,6 @@ def test_rejected_candidates_never_come_back(outcomes: None, role_users: dict[st
 def test_only_analysts(outcomes: None, role_users: dict[str, Any], password: str) -> None:
     for role in ("reviewer", "member_admin", "officer", "volunteer"):
         client = Client()
-        assert client.login(username=f"user-{role}", password=password)
+        assert login(client, f"user-{role}", password)
         assert client.get("/library/candidates/").status_code == 403
     assert accounts  # the role users come from the shared fixture

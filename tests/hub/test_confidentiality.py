@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from login_helpers import login
 
 from wildwatch.detect.normalize import normalize_term
 from wildwatch.hub.library.models import CommonName, Taxon, Term
@@ -87,7 +88,7 @@ def test_no_term_reaches_the_public_or_volunteers(who: str, role_users: dict[str
     def client() -> Client:
         c = Client()
         if who == "volunteer":
-            assert c.login(username="user-volunteer", password=password)
+            assert login(c, "user-volunteer", password)
         return c
 
     baseline = _crawl(client())

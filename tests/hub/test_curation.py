@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from login_helpers import login
 
 from wildwatch.hub.accounts.models import AuditEntry
 from wildwatch.hub.accounts.roles import Role
@@ -33,7 +34,7 @@ def ivory(db: Any) -> Term:
 
 def _client(user: Any, password: str) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=password)
+    assert login(client, user.username, password)
     return client
 
 

@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from login_helpers import login
 from PIL import Image
 
 from wildwatch.detect.signing import generate_key, public_key_pem
@@ -95,7 +96,7 @@ def world(db: Any) -> World:
 
 def _client(user: Any) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    assert login(client, user.username, PASSWORD)
     return client
 
 

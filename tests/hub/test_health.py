@@ -10,6 +10,7 @@ from django.db import OperationalError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client
+from login_helpers import login
 
 from wildwatch.detect.library import load_starter
 from wildwatch.hub.library import services as library
@@ -89,6 +90,6 @@ def test_only_get_and_head(path: str, method: str) -> None:
 def test_no_login_needed(role_users: dict[str, Any], password: str) -> None:
     for role in role_users:
         client = Client()
-        assert client.login(username=f"user-{role}", password=password)
+        assert login(client, f"user-{role}", password)
         assert client.get("/healthz").status_code == 200
         assert client.get("/readyz").status_code == 503  # no release yet: not ready, but never refused

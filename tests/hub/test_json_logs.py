@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from login_helpers import login
 
 from wildwatch.hub.ops.logs import JsonFormatter, RedactingFilter, request_id
 
@@ -113,7 +114,7 @@ def test_access_line_has_no_query_string_and_no_email(access: Captured) -> None:
 def test_access_line_names_the_user_by_id_only(access: Captured, role_users: dict[str, Any],
                                               password: str) -> None:
     client = Client()
-    assert client.login(username="user-analyst", password=password)
+    assert login(client, "user-analyst", password)
     assert client.get("/").status_code == 200
     [line] = access.records
     assert line["user_id"] == role_users["analyst"].pk

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from login_helpers import login
 
 from wildwatch.detect.signing import load_signed_bundle
 from wildwatch.hub.accounts import services as accounts
@@ -39,7 +40,7 @@ def terms(db: Any) -> list[Term]:
 
 def _client(user: Any, password: str) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=password)
+    assert login(client, user.username, password)
     return client
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from login_helpers import login
 
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import AuditEntry
@@ -51,7 +52,7 @@ def trade(role_users: dict[str, Any]) -> dict[str, Any]:
 
 def _client(role: str, password: str) -> Client:
     client = Client()
-    assert client.login(username=f"user-{role}", password=password)
+    assert login(client, f"user-{role}", password)
     return client
 
 

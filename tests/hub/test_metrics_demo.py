@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Count, F, Min, Sum
 from django.test import Client, override_settings
+from login_helpers import force_login
 
 from wildwatch.detect.categories import CATEGORIES, VERDICTS
 from wildwatch.detect.urls import canonical_url
@@ -230,7 +231,7 @@ def test_model_policy_history(demo: dict[str, int]) -> None:
     assert in_place is not None and in_place > 40
     assert (indicators.compute_one("policy_in_place", START, date(2019, 12, 31)) or 0) < in_place
     client = Client()
-    client.force_login(get_user_model().objects.get(username="analyst"))
+    force_login(client, get_user_model().objects.get(username="analyst"))
     page = client.get("/metrics/policy/")
     assert page.status_code == 200 and b"/policies/wildlife" in page.content
 

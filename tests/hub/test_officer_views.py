@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from login_helpers import login as sign_in
 
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import AuditEntry
@@ -48,7 +49,7 @@ def world(db: Any, role_users: dict[str, Any], password: str, settings: Any, tmp
 
 def login(user: Any, password: str = "correct-horse-battery-9") -> Client:
     client = Client()
-    assert client.login(username=user.username, password=password)
+    assert sign_in(client, user.username, password)
     return client
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
+from login_helpers import login
 
 from wildwatch.detect.engine import Detector
 from wildwatch.hub.accounts.models import Platform
@@ -62,13 +63,13 @@ def test_only_member_admins_propose_and_only_analysts_decide(role_users: dict[st
 
 def test_pages(role_users: dict[str, Any], password: str) -> None:
     admin = Client()
-    admin.login(username=f"user-{Role.MEMBER_ADMIN}", password=password)
+    login(admin, f"user-{Role.MEMBER_ADMIN}", password)
     response = admin.post("/policies/platforms/t-market-shop/", {"overrides": "{broken", "description": "x"})
     assert response.status_code == 200 and "not valid JSON" in response.content.decode()
     response = admin.post("/policies/platforms/t-market-shop/", {"overrides": STRICT, "description": "strict"})
     assert response.status_code == 302
     analyst = Client()
-    analyst.login(username=f"user-{Role.ANALYST}", password=password)
+    login(analyst, f"user-{Role.ANALYST}", password)
     version = ProfileVersion.objects.get()
     assert "strict" in analyst.get("/policies/pending/").content.decode()
     analyst.post(f"/policies/versions/{version.pk}/decide/", {"decision": "approve", "comment": "fine"})
@@ -80,5 +81,5 @@ def test_pages(role_users: dict[str, Any], password: str) -> None:
     other = accounts.create_organisation("other-co", "Other", "member")
     accounts.add_member(other, "other-admin", Role.MEMBER_ADMIN, password=password)
     outsider = Client()
-    outsider.login(username="other-admin", password=password)
+    login(outsider, "other-admin", password)
     assert outsider.get("/policies/platforms/t-market-shop/").status_code == 403

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from login_helpers import login
 from pypdf import PdfReader
 
 from wildwatch.hub.accounts import services as accounts
@@ -104,7 +105,7 @@ def test_since_our_last_report_and_cumulative_figures() -> None:
 def test_a_published_report_never_changes(role_users: dict[str, Any], password: str) -> None:
     _listings(3050, date(2026, 2, 10))
     client = Client()
-    assert client.login(username="user-analyst", password=password)
+    assert login(client, "user-analyst", password)
     response = client.post("/metrics/reports/new/", {"start": "2026-01-01", "end": "2026-03-31", "language": "fr"})
     frozen = ProgressReport.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/metrics/reports/{frozen.pk}/"
@@ -142,7 +143,7 @@ def test_who_may_publish_and_read(role_users: dict[str, Any], password: str) -> 
     frozen = publication.publish(date(2026, 1, 1), date(2026, 3, 31), "en", None)
     for role, publish, read in (("reviewer", 403, 200), ("officer", 403, 403), ("coalition_admin", 200, 200)):
         client = Client()
-        assert client.login(username=f"user-{role}", password=password)
+        assert login(client, f"user-{role}", password)
         assert client.get("/metrics/reports/new/").status_code == publish, role
         assert client.post("/metrics/reports/new/", {"start": "2026-01-01", "end": "2026-01-31",
                                                       "language": "en"}).status_code == (302 if publish == 200

@@ -337,14 +337,15 @@ def test_one_audit_entry_per_run_without_personal_data_a_dry_run_changes_nothing
     counts = retention.purge()
     assert dry == counts
     assert counts.as_dict() == {"reporter_emails": 1, "case_contents": 1, "report_contents": 2, "screenshots": 1,
-                                "volunteers": 1, "training_attempts": 0, "exempt_cases": 0,
+                                "volunteers": 1, "training_attempts": 0, "login_failures": 0, "exempt_cases": 0,
                                 "exempt_volunteers": 0}
     assert not any(p.exists() for p in shots)
     entries = _audits()
     assert len(entries) == 1 and AuditEntry.objects.count() == audits + 1
     details = entries[0].details
     assert {k: details[k] for k in counts.as_dict()} == counts.as_dict()
-    assert details["periods_days"] == {"reporter_email": 365, "case_content": 365, "volunteer": 365}
+    assert details["periods_days"] == {"reporter_email": 365, "case_content": 365, "volunteer": 365,
+                                       "login_failure": 90}
     text = json.dumps(details) + entries[0].target
     for secret in ("@", "witness40", "seller_40", "+33", "Ivory", "rt-gone", "Lyon"):
         assert secret not in text

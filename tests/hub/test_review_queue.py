@@ -11,6 +11,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from login_helpers import login as sign_in
 
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import AuditEntry
@@ -41,7 +42,7 @@ def referred(world: dict[str, Any], path: str, host: str = "market.example", **f
 
 def login(username: str, password: str) -> Client:
     client = Client()
-    assert client.login(username=username, password=password)
+    assert sign_in(client, username, password)
     return client
 
 
@@ -127,7 +128,7 @@ def test_claim_errors(world: dict[str, Any], password: str) -> None:
     assert login("user-member_admin", password).post(case_url(case, "claim")).status_code == 403
     assert Client().post(case_url(case, "claim")).status_code == 302  # to the login page
     csrf = Client(enforce_csrf_checks=True)
-    csrf.login(username="user-reviewer", password=password)
+    sign_in(csrf, "user-reviewer", password)
     assert csrf.post(case_url(case, "claim")).status_code == 403
     services.claim(case, world["reviewer"])
     reports.decide(case, world["reviewer"], "prohibited", "removed_listing")

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from login_helpers import login
 
 from wildwatch.hub.accounts.roles import Role
 from wildwatch.hub.accounts.security import HEADER, document_policy, policy, style_hashes
@@ -49,7 +50,7 @@ def test_pages_api_and_errors_carry_the_policy_and_headers(client: Client, role_
         _assert_headers(response)
     api = client.get("/api/v1/library/releases/latest")
     assert api["Content-Type"].startswith("application/json") and json.loads(api.content)
-    assert client.login(username=role_users[Role.ANALYST].username, password=password)
+    assert login(client, role_users[Role.ANALYST].username, password)
     for path in ("/review/triage/", reverse("metrics:dashboard")):
         response = client.get(path)
         assert response.status_code == 200, path
@@ -59,7 +60,7 @@ def test_pages_api_and_errors_carry_the_policy_and_headers(client: Client, role_
     from django.contrib.auth import get_user_model
 
     get_user_model().objects.create_superuser("root", "root@example.org", password)
-    assert admin.login(username="root", password=password)
+    assert login(admin, "root", password)
     response = admin.get("/admin/")
     assert response.status_code == 200
     _assert_headers(response)  # the admin (Django 5.2) needs nothing more: see accounts/security.py

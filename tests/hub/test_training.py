@@ -11,6 +11,7 @@ from django.core import signing
 from django.http import QueryDict
 from django.test import Client
 from django.utils import timezone
+from login_helpers import login
 
 from wildwatch.hub.accounts.models import AuditEntry
 from wildwatch.hub.training import content, services
@@ -39,7 +40,7 @@ def answers(quiz: Quiz, wrong: int = 0) -> dict[int, list[int]]:
 
 def volunteer_client(role_users: dict[str, Any], password: str) -> Client:
     client = Client()
-    assert client.login(username="user-volunteer", password=password)
+    assert login(client, "user-volunteer", password)
     return client
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from login_helpers import force_login
 
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import AuditEntry, Organisation
@@ -33,7 +34,7 @@ def orgs(role_users: dict[str, Any]) -> dict[str, Any]:
 
 def _client(user: Any) -> Client:
     client = Client()
-    client.force_login(user)
+    force_login(client, user)
     return client
 
 

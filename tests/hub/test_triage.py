@@ -11,6 +11,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from login_helpers import login
 
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import AuditEntry
@@ -30,7 +31,7 @@ def world(role_users: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def analyst(world: dict[str, Any], password: str) -> Client:
     client = Client()
-    assert client.login(username="user-analyst", password=password)
+    assert login(client, "user-analyst", password)
     return client
 
 
@@ -137,16 +138,16 @@ def test_triage_is_for_coalition_analysts_only(world: dict[str, Any], password: 
     assert analyst.post(reverse("review:accept", args=[999_999])).status_code == 404
     for role in ("reviewer", "member_admin", "engineer", "officer", "volunteer"):
         client = Client()
-        client.login(username=f"user-{role}", password=password)
+        login(client, f"user-{role}", password)
         assert client.get(reverse("review:triage")).status_code == 403, role
         assert client.post(reverse("review:accept", args=[case.pk])).status_code == 403, role
         assert client.post(reverse("review:reject", args=[case.pk]), {"reason": "x"}).status_code == 403, role
     csrf = Client(enforce_csrf_checks=True)
-    csrf.login(username="user-analyst", password=password)
+    login(csrf, "user-analyst", password)
     assert csrf.post(reverse("review:accept", args=[case.pk])).status_code == 403
     assert Case.objects.get(pk=case.pk).status == CaseStatus.TRIAGE
     admin = Client()
-    admin.login(username="user-coalition_admin", password=password)
+    login(admin, "user-coalition_admin", password)
     assert admin.get(reverse("review:triage")).status_code == 200
 
 

@@ -12,6 +12,7 @@ from django.core.cache import caches
 from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
+from login_helpers import login
 
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import AuditEntry, Platform
@@ -188,7 +189,7 @@ def test_the_usage_page_shows_members_their_own_and_the_coalition_everyone(role_
 
     def page(role: str) -> Any:
         client = Client()
-        assert client.login(username=f"user-{role}", password=password)
+        assert login(client, f"user-{role}", password)
         return client.get("/usage/")
 
     member = page("reviewer")
@@ -201,6 +202,6 @@ def test_the_usage_page_shows_members_their_own_and_the_coalition_everyone(role_
     for role in ("officer", "volunteer"):
         assert page(role).status_code == 403
     client = Client()
-    client.login(username="user-analyst", password=password)
+    login(client, "user-analyst", password)
     bad = client.get("/usage/?since=2026-11-10&until=2026-11-01")
     assert bad.status_code == 200 and "after" in bad.content.decode() and bad.context["platforms"] == []

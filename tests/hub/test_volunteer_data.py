@@ -12,6 +12,7 @@ from axes.models import AccessLog
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
+from login_helpers import verify_session
 
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import AuditEntry, Membership
@@ -160,6 +161,7 @@ def test_an_account_with_other_roles_cannot_delete_itself_here(people: dict[str,
     ngo = accounts.create_organisation("vd-ngo", "VD NGO", "ngo")
     accounts.add_member(ngo, "vd-ana", Role.ANALYST)
     client = _client(people["ana"])
+    verify_session(client, people["ana"])  # an analyst's sign-in includes the second factor
     assert "ask your organisation" in client.get(PAGE).content.decode()
     response = client.post(DELETE, {"password": PASSWORD, "confirm": "on"})
     assert response.status_code == 403

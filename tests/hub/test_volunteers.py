@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from login_helpers import force_login, login
 
 from wildwatch.hub.accounts import services as accounts
 from wildwatch.hub.accounts.models import Membership
@@ -41,7 +42,7 @@ def spotter(role_users: dict[str, Any], password: str, quiz: Quiz) -> Client:
     """The volunteer of ``role_users``, logged in, quiz passed."""
     pass_quiz(role_users["volunteer"], quiz)
     client = Client()
-    assert client.login(username="user-volunteer", password=password)
+    assert login(client, "user-volunteer", password)
     return client
 
 
@@ -112,7 +113,7 @@ def test_a_taken_username_is_refused(role_users: dict[str, Any], client: Client)
 
 def test_submitting_waits_for_the_quiz(role_users: dict[str, Any], password: str, quiz: Quiz) -> None:
     client = Client()
-    assert client.login(username="user-volunteer", password=password)
+    assert login(client, "user-volunteer", password)
     page = client.get("/volunteers/submit/", follow=True)
     assert page.redirect_chain[-1][0] == "/volunteers/quiz/"
     assert "Pass the training quiz first" in page.content.decode()
@@ -223,7 +224,7 @@ def test_a_volunteer_never_sees_another_volunteers_reports(spotter: Client, role
     assert "their notes" not in page and str(theirs.tracking_code) not in page
     # other roles have no volunteer pages
     analyst = Client()
-    analyst.force_login(role_users["analyst"])
+    force_login(analyst, role_users["analyst"])
     assert analyst.get("/volunteers/").status_code == 403
     assert analyst.get(f"/volunteers/reports/{mine.pk}/").status_code == 403
 

@@ -364,7 +364,8 @@ class Client:
             all_headers["Content-Type"] = "application/json"
         attempt = 0
         while True:
-            request = urllib.request.Request(url, data=payload, headers=all_headers, method=method)
+            # S310: base_url was checked to be http(s) in __init__
+            request = urllib.request.Request(url, data=payload, headers=all_headers, method=method)  # noqa: S310
             failure: WildwatchError
             wait: float | None = None
             try:
@@ -384,7 +385,7 @@ class Client:
             if attempt >= self.retries:
                 raise failure
             if wait is None:
-                wait = self.backoff * (2 ** attempt) * (1 + random.random() / 10)
+                wait = self.backoff * (2 ** attempt) * (1 + random.random() / 10)  # noqa: S311 (retry jitter, not a secret)
             time.sleep(wait)
             attempt += 1
 

@@ -18,9 +18,13 @@
 | ``WILDWATCH_LOGIN_FAILURES`` | failed logins for one user name from one address before a lockout | ``5`` |
 | ``WILDWATCH_LOCKOUT_MINUTES`` | how long a lockout lasts | ``15`` |
 | ``WILDWATCH_SESSION_HOURS`` | a signed-in session expires after this many hours | ``12`` |
+| ``WILDWATCH_Q_TIMEOUT`` | a task running longer than this many seconds is stopped (and retried) | ``300`` |
+| ``WILDWATCH_Q_RETRY`` | a task taken by a worker that died (or timed out) is taken again after this many seconds; keep it above the timeout | ``360`` |
+| ``WILDWATCH_OTP_ISSUER`` | the name authenticator apps show beside a two-factor code | ``wildwatch`` |
 | ``WILDWATCH_HTTPS`` | ``1`` behind HTTPS: HSTS (1 year, subdomains), secure cookies, redirect to HTTPS, ``X-Forwarded-Proto`` believed | off |
 | ``WILDWATCH_RETAIN_REPORTER_EMAIL_DAYS`` | reporters' e-mail addresses are erased this many days after the report's case was closed (or after the report, while the case is open) | ``365`` |
 | ``WILDWATCH_RETAIN_CASE_CONTENT_DAYS`` | a closed case's listing text, seller details, reporters' notes and screenshots are erased this many days after it was closed | ``365`` |
+| ``WILDWATCH_RETAIN_LOGIN_FAILURE_DAYS`` | failed-login records (the name typed, the address, the browser) are erased this many days after the attempt | ``90`` |
 | ``WILDWATCH_RETAIN_VOLUNTEER_DAYS`` | a volunteer's account is anonymised this many days after their last activity | ``365`` |
 """
 
@@ -38,7 +42,7 @@ VAR_DIR = Path(os.environ.get("WILDWATCH_VAR", Path.cwd() / "var")).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = os.environ.get("WILDWATCH_DEBUG", "1") == "1"
-DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105 (development only: refused when WILDWATCH_DEBUG is off)
 
 
 def _secret(name: str) -> str:
@@ -94,18 +98,24 @@ INSTALLED_APPS = [
     "wildwatch.hub.signals",
     "wildwatch.hub.ops",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
     "wildwatch.hub.ops.middleware.RequestIdMiddleware",  # first: every later log line has the request id
     "django.middleware.security.SecurityMiddleware",
+    "wildwatch.hub.ops.dbfaults.DatabaseUnavailableMiddleware",  # a lost database: 503 and a clear page
     "wildwatch.hub.checks.middleware.ApiBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the session passed its second factor
     "wildwatch.hub.accounts.lockout.PrivilegeSessionMiddleware",
+    "wildwatch.hub.accounts.twofactor.TwoFactorMiddleware",  # a session that owes its second factor goes to it
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wildwatch.hub.accounts.security.ContentSecurityPolicyMiddleware",
@@ -124,6 +134,8 @@ AXES_CLIENT_IP_CALLABLE = "wildwatch.hub.accounts.lockout.client_address"
 AXES_DISABLE_ACCESS_LOG = True  # failures only: no record of every successful login (address, browser) to retain
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Two-factor authentication (django-otp; accounts/twofactor.py): the name authenticator apps show for the hub.
+OTP_TOTP_ISSUER = os.environ.get("WILDWATCH_OTP_ISSUER", "wildwatch")
 SESSION_COOKIE_AGE = int(float(os.environ.get("WILDWATCH_SESSION_HOURS", "12")) * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -154,7 +166,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Transactions take SQLite's write lock when they begin (BEGIN IMMEDIATE), so a writer waits for another (up to
+    # the timeout) instead of failing at once with "database is locked" when a transaction that has read wants to
+    # write while another process writes (the task worker's release build beside the queue's own writes).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-hub.sqlite3")}
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -233,8 +248,8 @@ Q_CLUSTER = {
     "name": "wildwatch",
     "orm": "default",
     "workers": int(os.environ.get("WILDWATCH_Q_WORKERS", "2")),
-    "timeout": 300,
-    "retry": 360,
+    "timeout": int(os.environ.get("WILDWATCH_Q_TIMEOUT", "300")),
+    "retry": int(os.environ.get("WILDWATCH_Q_RETRY", "360")),
     "max_attempts": 5,
     "catch_up": False,
 }
@@ -266,3 +281,4 @@ LOGGING = {
 WILDWATCH_RETAIN_REPORTER_EMAIL_DAYS = int(os.environ.get("WILDWATCH_RETAIN_REPORTER_EMAIL_DAYS", "365"))
 WILDWATCH_RETAIN_CASE_CONTENT_DAYS = int(os.environ.get("WILDWATCH_RETAIN_CASE_CONTENT_DAYS", "365"))
 WILDWATCH_RETAIN_VOLUNTEER_DAYS = int(os.environ.get("WILDWATCH_RETAIN_VOLUNTEER_DAYS", "365"))
+WILDWATCH_RETAIN_LOGIN_FAILURE_DAYS = int(os.environ.get("WILDWATCH_RETAIN_LOGIN_FAILURE_DAYS", "90"))

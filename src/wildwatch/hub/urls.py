@@ -23,3 +23,6 @@ urlpatterns = [
     path("", include("wildwatch.hub.ops.urls")),  # /healthz and /readyz, for load balancers and orchestrators
     path("", include("wildwatch.hub.public.urls")),
 ]
+
+#: a database lost outside a view (a middleware's query) answers 503, like one lost inside (ops/dbfaults.py)
+handler500 = "wildwatch.hub.ops.dbfaults.server_error"

@@ -13,6 +13,8 @@ from .services import roles_of
 def roles(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     mine = roles_of(user) if user is not None and user.is_authenticated else set()
+    if mine and _owes_second_factor(request):
+        mine = set()  # half signed in: the navigation offers nothing the second factor has not opened yet
     return {"nav": {
         "usage": bool(mine & (COALITION | MEMBERS)),
         "api_keys": Role.MEMBER_ADMIN in mine,
@@ -27,3 +29,9 @@ def roles(request: HttpRequest) -> dict[str, Any]:
         "metrics": bool(mine & (COALITION | MEMBERS)),
         "signals": bool(mine & (COALITION | {Role.MEMBER_ADMIN})),
     }}
+
+
+def _owes_second_factor(request: HttpRequest) -> bool:
+    from .twofactor import enabled_for, is_verified, required_for
+
+    return not is_verified(request) and (enabled_for(request.user) or required_for(request.user))

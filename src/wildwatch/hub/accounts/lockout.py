@@ -44,10 +44,28 @@ def client_address(request: HttpRequest) -> str | None:
 
 def audit_lockout(sender: Any, request: HttpRequest | None = None, username: str | None = None,
                   ip_address: str | None = None, **kwargs: Any) -> None:
-    """``axes.signals.user_locked_out`` receiver: the lockout goes to the audit log."""
-    from .services import audit
+    """``axes.signals.user_locked_out`` receiver: the lockout goes to the audit log, which is append-only and kept for
+    good, so it holds no personal data beyond what accountability needs: the account by id (``user:<id>``, or
+    ``unknown user`` when the name typed matches none: what was typed may be a mistyped password) and the client's
+    network (IPv4 /24, IPv6 /48), not its address. The full address and the name typed stay in axes' failure
+    records, which the retention purge erases (``WILDWATCH_RETAIN_LOGIN_FAILURE_DAYS``)."""
+    from django.contrib.auth import get_user_model
 
-    audit("auth.lockout", target=(username or "")[:200], ip=ip_address or "")
+    from .services import audit, user_target
+
+    user = get_user_model().objects.filter(username=username or "").first() if username else None
+    audit("auth.lockout", target=user_target(user) if user else "unknown user", network=client_network(ip_address))
+
+
+def client_network(address: str | None) -> str:
+    """The network of a client address: IPv4 /24, IPv6 /48 (``""`` when there is none or it is malformed)."""
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return ""
+    return str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
 
 
 def privilege_stamp(user: Any) -> str:

@@ -39,3 +39,20 @@ def public(view: View) -> View:
     """Marks a view that anyone may use, the public included."""
     view.allowed_roles = PUBLIC  # type: ignore[attr-defined]
     return view
+
+
+SIGNED_IN = "signed-in"
+
+
+def signed_in(view: View) -> View:
+    """Marks a view for anyone signed in, whatever their role (or none: a staff account): their own account's
+    pages, such as the two-factor settings."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    wrapped.allowed_roles = SIGNED_IN  # type: ignore[attr-defined]
+    return wrapped

@@ -42,3 +42,5 @@ COALITION = frozenset({Role.ANALYST, Role.COALITION_ADMIN})
 MEMBERS = frozenset({Role.REVIEWER, Role.MEMBER_ADMIN, Role.ENGINEER})
 #: Roles that may read the confidential keyword library (law enforcement read-only, every view audited).
 LIBRARY_READERS = COALITION | MEMBERS | frozenset({Role.OFFICER})
+#: Roles that must sign in with a second factor (TOTP or a recovery code); optional for the others.
+TWO_FACTOR_REQUIRED = COALITION | frozenset({Role.MEMBER_ADMIN, Role.OFFICER})

@@ -23,6 +23,12 @@ class AccountsError(ValueError):
     """A request that breaks a rule of the accounts domain (unknown organisation, role not allowed, ...)."""
 
 
+def user_target(user: Any) -> str:
+    """How an audit entry names a person it is about: by account id, never by name (the log is kept for good; a
+    volunteer's name must go when their account does). The audit page shows the current name beside it."""
+    return f"user:{user.pk}"
+
+
 def audit(action: str, *, actor: Any = None, organisation: Organisation | None = None, api_key: ApiKey | None = None,
           target: str = "", **details: Any) -> AuditEntry:
     if isinstance(actor, AnonymousUser):
@@ -74,7 +80,7 @@ def add_member(org: Organisation, username: str, role: str, *, password: str | N
         user.save(update_fields=["is_staff", "is_superuser"])
     _, new_role = Membership.objects.get_or_create(user=user, organisation=org, role=role)
     if created or new_role:
-        audit("member.add", actor=actor, organisation=org, target=username, role=role)
+        audit("member.add", actor=actor, organisation=org, target=user_target(user), role=role)
     return user
 
 

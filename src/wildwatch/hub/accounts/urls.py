@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import keys, views
+from . import keys, twofactor_views, views
 from .permissions import public
 
 urlpatterns = [
@@ -12,6 +12,13 @@ urlpatterns = [
     path("reset/<uidb64>/<token>/", public(auth_views.PasswordResetConfirmView.as_view()),
          name="password_reset_confirm"),
     path("reset/done/", public(auth_views.PasswordResetCompleteView.as_view()), name="password_reset_complete"),
+    path("2fa/", twofactor_views.overview, name="two_factor"),
+    path("2fa/setup/", twofactor_views.setup, name="two_factor_setup"),
+    path("2fa/setup/qr.svg", twofactor_views.qr_code, name="two_factor_qr"),
+    path("2fa/recovery-codes/", twofactor_views.recovery_codes, name="two_factor_codes"),
+    path("2fa/recovery-codes/new/", twofactor_views.new_recovery_codes, name="two_factor_new_codes"),
+    path("2fa/verify/", twofactor_views.verify, name="two_factor_verify"),
+    path("2fa/disable/", twofactor_views.disable, name="two_factor_disable"),
     path("members/", views.members, name="members"),
     path("audit/", views.audit_log, name="audit"),
     path("keys/", keys.keys, name="api_keys"),

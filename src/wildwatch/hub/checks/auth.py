@@ -15,6 +15,7 @@ from django.core.cache import caches
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from ninja.errors import AuthenticationError
 from ninja.security import APIKeyHeader
 
 from wildwatch.hub.accounts.models import ApiKey
@@ -161,5 +162,6 @@ class ApiKeyAuth(APIKeyHeader):
 
 def key_of(request: HttpRequest) -> ApiKey:
     key = getattr(request, "auth", None)
-    assert isinstance(key, ApiKey)
+    if not isinstance(key, ApiKey):  # an explicit check, not an assert: it must hold under ``python -O`` too
+        raise AuthenticationError()
     return key

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -71,6 +72,12 @@ def install(api: NinjaAPI) -> None:
     def on_404(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(404, "not_found", str(exc) or "not found")
 
+    def on_database(request: HttpRequest, exc: Any) -> HttpResponse:
+        from wildwatch.hub.ops.dbfaults import log_database_error, unavailable
+
+        log_database_error(request, exc)
+        return unavailable(request)
+
     def on_exception(request: HttpRequest, exc: Any) -> HttpResponse:
         logger.exception("API error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "an internal error occurred; it has been logged")
@@ -80,4 +87,6 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(AuthenticationError, on_auth)
     api.add_exception_handler(HttpError, on_http)
     api.add_exception_handler(Http404, on_404)
+    api.add_exception_handler(OperationalError, on_database)
+    api.add_exception_handler(InterfaceError, on_database)
     api.add_exception_handler(Exception, on_exception)

@@ -175,7 +175,7 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> in
         default = f.get_default()
         plan.append((f.attname, convert, convert(default) if convert and default is not None else default))
     q = connection.ops.quote_name
-    sql = (f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
+    sql = (f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608 (quoted identifiers from the model, values as parameters)
            f"VALUES ({', '.join(['%s'] * len(fields))})")
     with connection.cursor() as cursor:
         for i in range(0, len(rows), BATCH):
@@ -209,7 +209,7 @@ class History:
     def __init__(self, companies: Sequence[Company], figures: dict[tuple[str, int], dict[str, int]]) -> None:
         from wildwatch.hub.library.models import Term
 
-        self.rng = random.Random(SEED)
+        self.rng = random.Random(SEED)  # noqa: S311 (demo data, not a secret)
         self.companies, self.figures = list(companies), figures
         self.rows: list[dict[str, Any]] = []  # DailyCount rows
         self.popups: dict[tuple[str, int], int] = defaultdict(int)

@@ -43,7 +43,7 @@ PENDING_SECONDS = 60
 #: a second, concurrent submission of the same form waits this long for the first one's report
 WAIT_SECONDS = 10.0
 _PENDING = "pending"
-_TOKEN_SALT = "wildwatch.reports.public-form"
+_TOKEN_SALT = "wildwatch.reports.public-form"  # noqa: S105 (a signing salt, not a secret)
 _PREFIX = "wildwatch:reports:"
 
 

@@ -14,7 +14,9 @@ from .services import MAX_SLA_HOURS
 
 class RejectForm(forms.Form):
     reason = forms.CharField(label=_("Reason for rejecting"), max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 2, "cols": 40}))
+                             widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+                             help_text=_("Kept in the audit log for good: name no person (no seller contact, no "
+                                         "reporter)."))
 
 
 class DecisionForm(forms.Form):

@@ -11,7 +11,10 @@ Three kinds, each with its period in days (settings, 365 by default):
   its content;
 * **volunteers** (accounts whose only role is volunteer): anonymised by ``volunteers.privacy`` when their last
   activity (registration, last login, last report, last quiz attempt) is older than
-  ``WILDWATCH_RETAIN_VOLUNTEER_DAYS``.
+  ``WILDWATCH_RETAIN_VOLUNTEER_DAYS``;
+* **failed-login records** (django-axes' ``AccessAttempt`` and ``AccessFailureLog``: the user name typed, the
+  client's address and browser), ``WILDWATCH_RETAIN_LOGIN_FAILURE_DAYS`` (90 by default) after the attempt. The
+  audit log keeps each lockout with the account's id and the client's network only (``accounts.lockout``).
 
 A case is *closed* when decided (``decided_at``; a reopened case is open again), rejected at triage or passed on
 for outreach (``triaged_at``).
@@ -52,6 +55,7 @@ from wildwatch.hub.reports.models import Case, CaseStatus, Report
 logger = logging.getLogger("wildwatch.retention")
 BATCH = 200
 DEFAULT_DAYS = 365
+LOGIN_FAILURE_DAYS = 90
 
 
 @dataclass
@@ -64,6 +68,7 @@ class PurgeCounts:
     screenshots: int = 0
     volunteers: int = 0
     training_attempts: int = 0
+    login_failures: int = 0
     #: cases left alone because of a hold or an evidence package (whose data is otherwise due)
     exempt_cases: int = 0
     #: volunteers left alone because they reported on an exempt case
@@ -76,8 +81,9 @@ class PurgeCounts:
 def period(kind: str) -> timedelta:
     """The retention period of ``kind`` (``reporter_email``, ``case_content``, ``volunteer``) from the settings."""
     name = {"reporter_email": "WILDWATCH_RETAIN_REPORTER_EMAIL_DAYS", "case_content":
-            "WILDWATCH_RETAIN_CASE_CONTENT_DAYS", "volunteer": "WILDWATCH_RETAIN_VOLUNTEER_DAYS"}[kind]
-    days = int(getattr(settings, name, DEFAULT_DAYS))
+            "WILDWATCH_RETAIN_CASE_CONTENT_DAYS", "volunteer": "WILDWATCH_RETAIN_VOLUNTEER_DAYS",
+            "login_failure": "WILDWATCH_RETAIN_LOGIN_FAILURE_DAYS"}[kind]
+    days = int(getattr(settings, name, LOGIN_FAILURE_DAYS if kind == "login_failure" else DEFAULT_DAYS))
     if days < 1:
         raise ValueError(f"{name} must be at least 1 day")
     return timedelta(days=days)
@@ -255,6 +261,20 @@ def _purge_volunteers(now: datetime, counts: PurgeCounts, dry_run: bool) -> None
                 counts.training_attempts += erased["training_attempts"]
 
 
+def _purge_login_failures(now: datetime, counts: PurgeCounts, dry_run: bool) -> None:
+    """django-axes' failure records older than their period (a running lockout is younger: it is left alone)."""
+    from axes.models import AccessAttempt, AccessFailureLog
+
+    cutoff = now - period("login_failure")
+    attempts = AccessAttempt.objects.filter(attempt_time__lt=cutoff)
+    failures = AccessFailureLog.objects.filter(attempt_time__lt=cutoff)
+    counts.login_failures = attempts.count() + failures.count()
+    if not dry_run and counts.login_failures:
+        with transaction.atomic():
+            attempts.delete()
+            failures.delete()
+
+
 def purge(*, dry_run: bool = False, now: datetime | None = None) -> PurgeCounts:
     """Erase the personal data whose retention period is over (see the module's docstring), in batches of
     ``BATCH`` (each atomic). ``dry_run``: count only, change nothing, audit nothing. Idempotent: what was erased
@@ -268,9 +288,10 @@ def purge(*, dry_run: bool = False, now: datetime | None = None) -> PurgeCounts:
     _purge_emails(now, counts, dry_run, exempt)
     _purge_cases([c for c in cases if c not in exempt], counts, dry_run)
     _purge_volunteers(now, counts, dry_run)
+    _purge_login_failures(now, counts, dry_run)
     if not dry_run:
         details: dict[str, Any] = {**counts.as_dict(), "periods_days": {
-            kind: period(kind).days for kind in ("reporter_email", "case_content", "volunteer")}}
+            kind: period(kind).days for kind in ("reporter_email", "case_content", "volunteer", "login_failure")}}
         audit("retention.purge", target="personal data", **details)
     return counts
 

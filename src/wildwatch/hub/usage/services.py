@@ -155,7 +155,7 @@ def _upsert(counts: Mapping[CountKey, int]) -> None:
     table = q(DailyCount._meta.db_table)
     columns = ["organisation_id", "platform_id", "day", "source", "metric", "verdict", "category", "term_id"]
     unique = ", ".join(q(c) for c in columns[1:])
-    sql = (f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}, {q('count')}) "
+    sql = (f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}, {q('count')}) "  # noqa: S608 (quoted identifiers from the model, values as parameters)
            f"VALUES ({', '.join(['%s'] * (len(columns) + 1))}) "
            f"ON CONFLICT ({unique}) DO UPDATE SET {q('count')} = {table}.{q('count')} + excluded.{q('count')}")
     rows = [(*key, n) for key, n in counts.items() if n]

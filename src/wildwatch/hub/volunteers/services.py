@@ -33,7 +33,7 @@ MAX_URLS = 50
 MAX_CONTACTS = 20
 #: how long a submission form stays valid (and how long its used token is kept, plus a margin)
 TOKEN_AGE = timedelta(days=1)
-_TOKEN_SALT = "wildwatch.volunteers.submission"
+_TOKEN_SALT = "wildwatch.volunteers.submission"  # noqa: S105 (a signing salt, not a secret)
 
 #: what each public stage (``reports.services.STAGES``) means to a reporter
 STAGE_LABELS: dict[str, Promise] = {

@@ -8,9 +8,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from wildwatch.hub.accounts import services
-from wildwatch.hub.accounts.roles import Role
+from wildwatch.hub.accounts.roles import TWO_FACTOR_REQUIRED, Role
 
-DEMO_PASSWORD = "wildwatch-demo-2026"
+DEMO_PASSWORD = "wildwatch-demo-2026"  # noqa: S105 (the demo accounts' documented password; `make run` prints it)
 
 #: (slug, name, kind, country)
 ORGANISATIONS = [
@@ -88,7 +88,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"Demo shared signals: {shared} (the demo members share signals)")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, org, role in USERS:
-            self.stdout.write(f"  {username:<16} {role:<16} {org}")
+            second = "  (sets up two-factor authentication at first sign-in)" if role in TWO_FACTOR_REQUIRED else ""
+            self.stdout.write(f"  {username:<16} {role:<16} {org}{second}")
+        self.stdout.write("Two-factor codes: any authenticator app, or `python tools/totp.py KEY` with the key the "
+                          "set-up page shows")
 
     def _library(self) -> None:
         try:

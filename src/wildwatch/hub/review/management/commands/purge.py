@@ -21,7 +21,7 @@ class Command(BaseCommand):
         dry_run = bool(options["dry_run"])
         counts = purge(dry_run=dry_run)
         days = ", ".join(f"{kind} {period(kind).days} days" for kind in ("reporter_email", "case_content",
-                                                                          "volunteer"))
+                                                                          "volunteer", "login_failure"))
         self.stdout.write(f"{'dry run: would purge' if dry_run else 'purged'} (retention: {days})")
         for kind, count in counts.as_dict().items():
             self.stdout.write(f"{kind}: {count}")
