@@ -30,3 +30,16 @@ def test_keys_are_made_on_first_use_and_rotate(settings: Any, tmp_path: Path) ->
     call_command("signalkey", "list", stdout=listing)
     assert "k1: 0 contact signal(s)" in listing.getvalue() and "k2 (current)" in listing.getvalue()
     assert AuditEntry.objects.filter(action="signals.key_rotate", target="k2").exists()
+
+
+def test_the_keys_read_once_see_a_rotation_at_once(settings: Any, tmp_path: Path) -> None:
+    settings.WILDWATCH_SIGNAL_KEYS = str(tmp_path / "keys")
+    first = keys.all_keys()
+    assert keys.all_keys() == first  # from the cache
+    for _ in range(3):  # rotations within the same clock tick as the cached read
+        new_id = keys.rotate()
+        assert new_id in keys.all_keys() and keys.current()[0] == new_id
+    (tmp_path / "keys" / "k9").write_bytes(b"")  # a key file being written: empty for now
+    assert keys.all_keys()["k9"] == b""
+    (tmp_path / "keys" / "k9").write_bytes(b"written-later")
+    assert keys.all_keys()["k9"] == b"written-later"  # the half-written state was not kept

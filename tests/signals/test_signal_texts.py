@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wildwatch.signals.texts import (
     MIN_SHINGLES,
@@ -172,3 +174,36 @@ def test_fingerprints_are_stable() -> None:
     the shingling and the engine's normalisation must not change them (if one must, bump FORMAT_VERSION and
     re-fingerprint the shared texts)."""
     assert _fp(LISTING).to_bytes()[:17].hex() == "01d9dbe40466644001b04b4c14cd064601"
+
+
+def _reference_tokens(normalized: str) -> list[str]:
+    """The tokeniser as first written (every token through the general path): the fast paths must agree."""
+    from wildwatch.signals.texts import _DIGITS, _NO_SPACE_RUN, _NO_SPACE_SPLIT
+
+    def word(token: str) -> list[str]:
+        if not any(ch.isalnum() for ch in token):
+            return []
+        if not any(ch.isalpha() for ch in token):
+            return ["#"]
+        return [_DIGITS.sub("#", token)]
+
+    out: list[str] = []
+    for token in normalized.split():
+        if _NO_SPACE_RUN.search(token):
+            for part in _NO_SPACE_SPLIT.split(token):
+                if _NO_SPACE_RUN.fullmatch(part):
+                    out.extend(part)
+                elif part:
+                    out.extend(word(part))
+        else:
+            out.extend(word(token))
+    return out
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from(list("ab z7 9$½²ßİé象牙ขาย🐘-_.\n\t")), max_size=60)
+       | st.text(max_size=60))
+def test_the_tokeniser_fast_paths_agree_with_the_general_one(text: str) -> None:
+    from wildwatch.signals.texts import _tokens
+
+    assert _tokens(text) == _reference_tokens(text)

@@ -138,6 +138,8 @@ class TextFingerprint:
 
 
 def _tokens(normalized: str) -> list[str]:
+    if not _NO_SPACE_RUN.search(normalized):  # most texts: no script written without spaces, one pass
+        return [w for token in normalized.split() for w in _word(token)]
     out: list[str] = []
     for token in normalized.split():
         if _NO_SPACE_RUN.search(token):
@@ -152,6 +154,8 @@ def _tokens(normalized: str) -> list[str]:
 
 
 def _word(token: str) -> list[str]:
+    if token.isalpha():
+        return [token]  # most tokens, at C speed (no digit to replace)
     if not any(ch.isalnum() for ch in token):
         return []  # emoji, symbols
     if not any(ch.isalpha() for ch in token):

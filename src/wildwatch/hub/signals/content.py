@@ -40,9 +40,11 @@ class Found:
 
 
 def build(platform: Platform, *, images: Sequence[str] = (), image_urls: Sequence[str] = (), text: str | None = None,
-          contacts: Sequence[str] = ()) -> Found:
+          contacts: Sequence[str] = (), fingerprint_text: bool = True, contacts_in_text: bool = True) -> Found:
     """Hash what the item holds (``images`` in base64, already validated; ``image_urls`` fetched from allow-listed
-    hosts only, at most ``fetch.MAX_URLS``)."""
+    hosts only, at most ``fetch.MAX_URLS``). A check passes ``fingerprint_text`` / ``contacts_in_text`` False when
+    the bank holds no text signal / no contact signal: the text's fingerprint or its contacts could match nothing,
+    and they are most of a check's cost."""
     found = Found()
     raw: list[tuple[str, bytes]] = [(f"image {n}", decode_image(image, n)) for n, image in enumerate(images)]
     if image_urls:
@@ -59,8 +61,8 @@ def build(platform: Platform, *, images: Sequence[str] = (), image_urls: Sequenc
             found.images.append(hash_image(data))
         except ImageError as exc:
             found.problems.append(f"{name}: {exc}")
-    if text:
+    if text and fingerprint_text:
         found.text = text_fingerprint(text)
-    found.contacts = contact_values(texts=[text] if text else [], contacts=contacts,
+    found.contacts = contact_values(texts=[text] if text and contacts_in_text else [], contacts=contacts,
                                     region=region_of(platform.countries or []))
     return found

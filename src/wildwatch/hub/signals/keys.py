@@ -36,11 +36,33 @@ def _ids() -> list[str]:
     return sorted(found, key=lambda name: int(name[1:]))
 
 
+#: folder -> (the names in it, its keys): every check reads the keys; a rotation adds a name (key files are
+#: written once, never changed), so the names tell when to read the files again
+_cache: dict[str, tuple[tuple[str, ...], dict[str, bytes]]] = {}
+
+
 def all_keys() -> dict[str, bytes]:
-    """Key id -> key, the current one last (a first key is made on first use)."""
+    """Key id -> key, the current one last (a first key is made on first use). The key files are read again only
+    when the folder's names changed, so that a check does not read every key file."""
+    folder = _folder()
+    names = _names(folder)
+    cached = _cache.get(str(folder))
+    if cached is not None and names and cached[0] == names:
+        return dict(cached[1])
     if not _ids():
         rotate()
-    return {key_id: (_folder() / key_id).read_bytes().strip() for key_id in _ids()}
+        names = _names(folder)
+    found = {key_id: (folder / key_id).read_bytes().strip() for key_id in _ids()}
+    if names and names == _names(folder) and all(found.values()):  # not while a key is being written
+        _cache[str(folder)] = (names, found)
+    return dict(found)
+
+
+def _names(folder: Path) -> tuple[str, ...]:
+    try:
+        return tuple(sorted(os.listdir(folder)))
+    except FileNotFoundError:
+        return ()
 
 
 def current() -> tuple[str, bytes]:

@@ -136,7 +136,8 @@ def match_item(platform: Platform, *, images: Sequence[str] = (), image_urls: Se
     found = content.build(platform, images=images if counts["image_pdq"] or counts["image_sha256"] else (),
                           image_urls=image_urls if counts["image_pdq"] or counts["image_sha256"] else (),
                           text=text if counts["text_minhash"] or counts["contact"] else None,
-                          contacts=contacts if counts["contact"] else ())
+                          contacts=contacts if counts["contact"] else (),
+                          fingerprint_text=bool(counts["text_minhash"]), contacts_in_text=bool(counts["contact"]))
     digests = [keys.digest(kind, value, key) for key in keys.all_keys().values()
                for kind, value in sorted(found.contacts)] if counts["contact"] else []
     now = timezone.now()
