@@ -207,3 +207,16 @@ def test_the_tokeniser_fast_paths_agree_with_the_general_one(text: str) -> None:
     from wildwatch.signals.texts import _tokens
 
     assert _tokens(text) == _reference_tokens(text)
+
+
+@settings(max_examples=200)
+@given(st.sets(st.text(min_size=1, max_size=30), min_size=1, max_size=200))
+def test_the_bulk_minhash_equals_datasketchs(shingles: set[str]) -> None:
+    import numpy as np
+    from datasketch import MinHash
+
+    from wildwatch.signals.texts import _TEMPLATE, NUM_PERM, SCHEME, _hashvalues
+
+    reference = MinHash(num_perm=NUM_PERM, permutations=_TEMPLATE.permutations, scheme=SCHEME)
+    reference.update_batch([s.encode("utf-8") for s in shingles])
+    assert np.array_equal(_hashvalues(shingles), np.asarray(reference.hashvalues, dtype=np.uint32))

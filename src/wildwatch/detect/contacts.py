@@ -66,12 +66,14 @@ _CJK_SEP: Final = r"\s*(?:号|號|id|ID)?\s*[:：=]?\s*"
 _NAME_VALUE: Final = r"(@?[A-Za-z0-9~][A-Za-z0-9._~-]{1,31})"
 _PHONE_GAP: Final = re.compile(r"[\s:：=#.\-]*(?:(?:no|number|num|số|sdt|sđt)\.?[\s:：=#.\-]*)?", re.IGNORECASE)
 
-_NAME_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
+_LATIN_NAME_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
     (platform, re.compile(_LATIN_CUE.format(cue) + _ID_SEP + _NAME_VALUE, re.IGNORECASE))
     for platform, cue in _NAME_CUES.items()
-) + tuple(
+)
+_CJK_NAME_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
     (platform, re.compile(f"(?:{cue})" + _CJK_SEP + _NAME_VALUE)) for platform, cue in _CJK_NAME_CUES.items()
 )
+_NAME_PATTERNS: Final = _LATIN_NAME_PATTERNS + _CJK_NAME_PATTERNS
 _PHONE_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
     (platform, re.compile(_LATIN_CUE.format(cue), re.IGNORECASE)) for platform, cue in _PHONE_CUES.items()
 )
@@ -88,6 +90,15 @@ _LINK: Final = re.compile(
     re.IGNORECASE,
 )
 _BARE_AT: Final = re.compile(r"(?<![A-Za-z0-9_@.+-])@[A-Za-z0-9._]{2,30}")
+
+# Guards: one pass that tells whether a group of patterns can match at all, so that most texts skip them. Each is
+# implied by every pattern of its group (e-mails and "@name" need an "@", links a "/", a cue pattern its cue between
+# the same boundaries, with the same flags), so a text the guard rejects is one none of them would match.
+#: False runs every pattern on every text (the tests compare both ways).
+_GUARDS = True
+_ANY_NAME_CUE: Final = re.compile(_LATIN_CUE.format("|".join(_NAME_CUES.values())), re.IGNORECASE)
+_ANY_CJK_NAME_CUE: Final = re.compile("|".join(_CJK_NAME_CUES.values()))
+_ANY_PHONE_CUE: Final = re.compile(_LATIN_CUE.format("|".join(_PHONE_CUES.values())), re.IGNORECASE)
 _TRAILING: Final = ".,;:!?-~"
 
 Span = tuple[int, int]
@@ -127,13 +138,15 @@ def extract_contacts(text: str, default_region: str | None = None) -> list[Conta
     links: list[Span] = []
     handles: list[Span] = []
 
-    for match in _EMAIL.finditer(text):
+    guarded = _GUARDS
+    has_at = not guarded or "@" in text
+    for match in _EMAIL.finditer(text) if has_at else ():
         value = normalize_email(match[0])
         if value is not None:
             found.append(Contact("email", value, match.start(), match.end()))
             emails.append(match.span())
 
-    for match in _LINK.finditer(text):
+    for match in _LINK.finditer(text) if not guarded or "/" in text else ():
         raw, end = _trim(text, match.start(), match.end())
         if _overlaps(match.start(), end, emails):
             continue
@@ -142,7 +155,9 @@ def extract_contacts(text: str, default_region: str | None = None) -> list[Conta
             found.append(Contact("handle", handle, match.start(), end))
             links.append((match.start(), end))
 
-    for platform, pattern in _NAME_PATTERNS:
+    name_groups = ((_LATIN_NAME_PATTERNS, not guarded or _ANY_NAME_CUE.search(text) is not None),
+                   (_CJK_NAME_PATTERNS, not guarded or _ANY_CJK_NAME_CUE.search(text) is not None))
+    for platform, pattern in (p for group, possible in name_groups if possible for p in group):
         for match in pattern.finditer(text):
             raw, end = _trim(text, match.start(1), match.end(1))
             if _overlaps(match.start(1), end, emails + links + handles):
@@ -152,7 +167,7 @@ def extract_contacts(text: str, default_region: str | None = None) -> list[Conta
                 found.append(Contact("handle", handle, match.start(1), end))
                 handles.append((match.start(1), end))
 
-    for platform, pattern in _PHONE_PATTERNS:
+    for platform, pattern in _PHONE_PATTERNS if not guarded or _ANY_PHONE_CUE.search(text) else ():
         platform_region = region if region != "ZZ" else _PHONE_PLATFORM_REGIONS[platform]
         for match in pattern.finditer(text):
             window = text[match.end() : match.end() + 40]
@@ -169,7 +184,7 @@ def extract_contacts(text: str, default_region: str | None = None) -> list[Conta
             found.append(Contact("phone", phone, start, end))
             handles.append((start, end))
 
-    for match in _BARE_AT.finditer(text):
+    for match in _BARE_AT.finditer(text) if has_at else ():
         raw, end = _trim(text, match.start(), match.end())
         if _overlaps(match.start(), end, emails + links + handles):
             continue

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -182,10 +183,27 @@ def text_fingerprints(texts: Sequence[str]) -> list[TextFingerprint | None]:
         if len(found) < MIN_SHINGLES:
             out.append(None)
             continue
-        minhash = MinHash(num_perm=NUM_PERM, permutations=_TEMPLATE.permutations, scheme=SCHEME)
-        minhash.update_batch([s.encode("utf-8") for s in found])
-        out.append(TextFingerprint(np.asarray(minhash.hashvalues, dtype="<u4").tobytes()))
+        out.append(TextFingerprint(_hashvalues(found).astype("<u4").tobytes()))
     return out
+
+
+_PERM_A, _PERM_B = (np.asarray(p, dtype=np.uint32) for p in _TEMPLATE.permutations)
+_INITIAL = np.asarray(_TEMPLATE.hashvalues, dtype=np.uint32)
+
+
+def _hashvalues(shingles: Iterable[str]) -> U32:
+    """The MinHash values of shingles, as ``datasketch.MinHash.update_batch`` computes them for the affine32 scheme
+    (each shingle's SHA-1, first 4 bytes little-endian; MurmurHash3's 32-bit finalizer; ``a * h + b`` modulo 2³²;
+    the minimum per permutation), without building a MinHash per text. A test holds it to datasketch's."""
+    digests = b"".join(hashlib.sha1(s.encode("utf-8"), usedforsecurity=False).digest()[:4] for s in shingles)
+    hv = np.frombuffer(digests, dtype="<u4").astype(np.uint32).reshape(-1, 1)
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    hv = hv ^ (hv >> np.uint32(16))
+    values: U32 = np.minimum(_INITIAL, (hv * _PERM_A + _PERM_B).min(axis=0))
+    return values
 
 
 def text_fingerprint(text: str) -> TextFingerprint | None:

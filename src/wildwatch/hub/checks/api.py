@@ -25,6 +25,7 @@ from wildwatch.hub.signals.api import router as signals_router
 from wildwatch.hub.usage import services as usage
 from wildwatch.hub.usage.api import router as usage_router
 from wildwatch.signals import rules as signal_rules
+from wildwatch.signals.bank import SignalMatch
 
 from . import errors, idempotency, services
 from .auth import ApiKeyAuth, key_of
@@ -69,12 +70,19 @@ def _result(item_id: str | None, decision: dict[str, Any]) -> dict[str, Any]:
     return {"id": item_id, **decision}
 
 
+def _signal_item(item: CheckItem, listing: dict[str, str]) -> matching.Item:
+    return matching.Item(images=item.images, image_urls=item.image_urls, text=_text(listing),
+                         contacts=item.seller.contacts if item.seller else ())
+
+
 def _with_signals(key: ApiKey, item: CheckItem, listing: dict[str, str], decision: Decision
                   ) -> tuple[Decision, dict[str, Any]]:
     """The engine's decision with the shared signals the item matches (``signals.rules``): the decision counted
     and flagged (its verdict raised) and the answer."""
-    matches = matching.match_item(key.platform, images=item.images, image_urls=item.image_urls,
-                                  text=_text(listing), contacts=item.seller.contacts if item.seller else ())
+    return _apply_signals(decision, matching.match_items(key.platform, [_signal_item(item, listing)])[0])
+
+
+def _apply_signals(decision: Decision, matches: list[SignalMatch]) -> tuple[Decision, dict[str, Any]]:
     answer = signal_rules.apply(decision.to_dict(), matches)
     if answer["verdict"] != decision.verdict:
         decision = dataclasses.replace(decision, verdict=answer["verdict"])
@@ -121,8 +129,10 @@ def _check_batch(key: ApiKey, batch: Batch) -> dict[str, Any]:
     if good:
         listings = [item.listing() for _, item in good]
         decisions = detector_for(key.platform).check_many(listings)
-        for i, ((n, item), listing, decision) in enumerate(zip(good, listings, decisions, strict=True)):
-            decisions[i], answer = _with_signals(key, item, listing, decision)
+        all_matches = matching.match_items(key.platform, [_signal_item(item, listing) for (_, item), listing
+                                                          in zip(good, listings, strict=True)])
+        for i, ((n, item), decision, matches) in enumerate(zip(good, decisions, all_matches, strict=True)):
+            decisions[i], answer = _apply_signals(decision, matches)
             results[n] = _result(item.id, answer)
         if any(d.verdict == "review" for d in decisions):
             flags.flag_reviews(key.platform, [(item.id, item.url, _text(listing), d) for (_, item), listing, d in

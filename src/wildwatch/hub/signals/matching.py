@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from wildwatch.hub.accounts.models import Organisation, Platform
 from wildwatch.signals.bank import SignalBank, SignalEntry, SignalMatch
+from wildwatch.signals.texts import text_fingerprints
 
 from . import content, keys, services
 from .models import Contribution, Kind, LogEntry, Op, Sharing
@@ -122,33 +123,54 @@ def _members(matches: Sequence[SignalMatch]) -> list[SignalMatch]:
     return [replace(m, members=counts[m.signal_id]) for m in matches if counts.get(m.signal_id)]
 
 
+@dataclass(frozen=True)
+class Item:
+    """What a checked item holds that signals can match."""
+
+    images: Sequence[str] = ()
+    image_urls: Sequence[str] = ()
+    text: str | None = None
+    contacts: Sequence[str] = ()
+
+
 def match_item(platform: Platform, *, images: Sequence[str] = (), image_urls: Sequence[str] = (),
                text: str | None = None, contacts: Sequence[str] = ()) -> list[SignalMatch]:
     """The signals an item matches (none when the platform's company does not share signals); remembers the
     matches for the company (it may then confirm or dispute them)."""
+    return match_items(platform, [Item(images, image_urls, text, contacts)])[0]
+
+
+def match_items(platform: Platform, items: Sequence[Item]) -> list[list[SignalMatch]]:
+    """`match_item` of many items of one platform: the bank is caught up once and the texts are fingerprinted in
+    one pass (one normalisation of the whole batch)."""
     org = platform.organisation
-    if not shares(org):
-        return []
+    if not items or not shares(org):
+        return [[] for _ in items]
     bank = refresh()
     counts = bank.counts()
     if not any(counts.values()):
-        return []
-    found = content.build(platform, images=images if counts["image_pdq"] or counts["image_sha256"] else (),
-                          image_urls=image_urls if counts["image_pdq"] or counts["image_sha256"] else (),
-                          text=text if counts["text_minhash"] or counts["contact"] else None,
-                          contacts=contacts if counts["contact"] else (),
-                          fingerprint_text=bool(counts["text_minhash"]), contacts_in_text=bool(counts["contact"]))
-    digests = [keys.digest(kind, value, key) for key in keys.all_keys().values()
-               for kind, value in sorted(found.contacts)] if counts["contact"] else []
+        return [[] for _ in items]
+    images_too = bool(counts["image_pdq"] or counts["image_sha256"])
+    texts_too = bool(counts["text_minhash"])
+    fingerprints: list[Any] = (text_fingerprints([item.text or "" for item in items]) if texts_too
+                               else [None] * len(items))
+    secrets = list(keys.all_keys().values()) if counts["contact"] else []
     now = timezone.now()
-    matches = [m for m in bank.match(images=found.images, text=found.text if counts["text_minhash"] else None,
-                                     contact_digests=digests)
-               if (expiry := _state.expires.get(m.signal_id)) is None or expiry > now]
-    if not matches:
-        return []
-    matches = _members(matches)
-    services.record_matches(org, [m.signal_id for m in matches])
-    return matches
+    out: list[list[SignalMatch]] = []
+    for item, fingerprint in zip(items, fingerprints, strict=True):
+        found = content.build(platform, images=item.images if images_too else (),
+                              image_urls=item.image_urls if images_too else (),
+                              text=item.text if counts["contact"] else None,
+                              contacts=item.contacts if counts["contact"] else (),
+                              fingerprint_text=False, contacts_in_text=bool(counts["contact"]))
+        digests = [keys.digest(kind, value, key) for key in secrets for kind, value in sorted(found.contacts)]
+        matches = [m for m in bank.match(images=found.images, text=fingerprint, contact_digests=digests)
+                   if (expiry := _state.expires.get(m.signal_id)) is None or expiry > now]
+        if matches:
+            matches = _members(matches)
+            services.record_matches(org, [m.signal_id for m in matches])
+        out.append(matches)
+    return out
 
 
-__all__ = ["Kind", "forget", "match_item", "refresh", "shares"]
+__all__ = ["Item", "Kind", "forget", "match_item", "match_items", "refresh", "shares"]
